@@ -1,0 +1,30 @@
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+
+from safeharbor.accounts.models import APIKey, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "is_active", "is_superuser", "email_verified_at", "last_login")
+    readonly_fields = ("email_verified_at", "last_login", "date_joined")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # deactivate instead: the audit log refers to accounts
+
+
+@admin.register(APIKey)
+class APIKeyAdmin(admin.ModelAdmin):
+    """Keys are created and revoked on the API keys page (shown once, audited); read-only here."""
+
+    list_display = ("name", "prefix", "created_at", "revoked_at", "last_used_at")
+    readonly_fields = [f.name for f in APIKey._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,43 @@
+"""Navigation by role: each entry shows only for people who may use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from safeharbor.accounts.middleware import MFA_SESSION_KEY
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    permission: str | None = None
+    staff_only: bool = False
+
+
+def _items() -> list[NavItem]:
+    return [
+        NavItem("Dashboard", reverse("core:dashboard")),
+        NavItem("Audit log", reverse("core:audit_list"), permission="core.view_auditevent"),
+        NavItem("Staff", reverse("accounts:staff_list"), permission="accounts.manage_staff"),
+        NavItem("API keys", reverse("accounts:api_keys"), permission="accounts.manage_api_keys"),
+        NavItem("Security", reverse("accounts:security")),
+    ]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    items: list[NavItem] = []
+    if user is not None and user.is_authenticated and request.session.get(MFA_SESSION_KEY):
+        items = [
+            item
+            for item in _items()
+            if (item.permission is None or user.has_perm(item.permission))
+            and (not item.staff_only or user.is_staff_member)
+        ]
+    return {"nav_items": items, "site_name": settings.SITE_NAME, "current_path": request.path}

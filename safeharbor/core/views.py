@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from safeharbor.accounts.roles import ROLES
+from safeharbor.core import health
+from safeharbor.core.access import visible_audit_events_for_user
+from safeharbor.core.forms import AuditFilterForm
+
+
+def home_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+# What each role's dashboard will hold; modules replace these placeholders as they arrive.
+ROLE_SECTIONS = {
+    "admin": ["Staff accounts and roles", "API keys", "Audit log"],
+    "security-triager": ["Vulnerability report queue (arrives with the disclosure module)"],
+    "moderator": ["Review queues (arrive with the moderation module)"],
+    "child-safety": ["Child-safety cases and CyberTipline reports (arrive with their modules)"],
+    "transparency-editor": ["Transparency reports (arrive with the transparency module)"],
+}
+
+
+@login_required
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    sections = [
+        {"role": role, "items": ROLE_SECTIONS.get(role.slug, [])}
+        for role in ROLES
+        if role.name in user.role_names  # type: ignore[union-attr]
+    ]
+    return render(request, "core/dashboard.html", {"sections": sections})
+
+
+@login_required
+def audit_list_view(request: HttpRequest) -> HttpResponse:
+    events = visible_audit_events_for_user(request.user).select_related("actor")
+    form = AuditFilterForm(request.GET or None)
+    if form.is_valid():
+        events = form.filter(events)
+    page = Paginator(events.order_by("-sequence"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "core/audit_list.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+@never_cache
+def healthz_view(request: HttpRequest) -> JsonResponse:
+    checks = {"database": health.check_database(), "tasks": health.check_task_queue()}
+    ok = all(check.ok for check in checks.values())
+    return JsonResponse(
+        {
+            "status": "ok" if ok else "unhealthy",
+            "checks": {name: {"ok": c.ok, **c.detail} for name, c in checks.items()},
+        },
+        status=200 if ok else 503,
+    )
+
+
+@never_cache
+def readyz_view(request: HttpRequest) -> JsonResponse:
+    checks = {"database": health.check_database(), "migrations": health.check_migrations()}
+    ok = all(check.ok for check in checks.values())
+    return JsonResponse(
+        {
+            "status": "ready" if ok else "not ready",
+            "checks": {name: {"ok": c.ok, **c.detail} for name, c in checks.items()},
+        },
+        status=200 if ok else 503,
+    )
+
+
+def error_404_view(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_403_view(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_500_view(request: HttpRequest) -> HttpResponse:
+    # No context processors: the failure may lie in them.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from safeharbor.api import api
+
+admin.site.site_header = "Safeharbor administration"
+admin.site.site_title = "Safeharbor"
+
+urlpatterns = [
+    path("", include("safeharbor.core.urls")),
+    path("accounts/", include("safeharbor.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "safeharbor.core.views.error_403_view"
+handler404 = "safeharbor.core.views.error_404_view"
+handler500 = "safeharbor.core.views.error_500_view"
