@@ -60,7 +60,8 @@ def make_api_client(db: None) -> Callable[..., APIClient]:
     def factory(*scopes: str, name: str | None = None) -> APIClient:
         key, raw = create_api_key(
             name=name or f"test-{'-'.join(scopes) or 'none'}-{APIKey.objects.count()}",
-            scopes=list(scopes) or ["audit:read"], actor=None,
+            scopes=list(scopes) or ["audit:read"],
+            actor=None,
         )
         return APIClient(key, raw)
 

@@ -1,1 +1,1 @@
-"""Safeharbor: one self-hosted service that runs an online platform's safety and security program."""
+"""Safeharbor: one self-hosted service that runs a platform's safety and security program."""

@@ -54,7 +54,11 @@ def _on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpR
 @api.exception_handler(ValidationError)
 def _on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
-        {"loc": list(error.get("loc", [])), "msg": error.get("msg", ""), "type": error.get("type", "")}
+        {
+            "loc": list(error.get("loc", [])),
+            "msg": error.get("msg", ""),
+            "type": error.get("type", ""),
+        }
         for error in exc.errors
     ]
     fields = ", ".join(".".join(str(part) for part in e["loc"]) for e in errors)
@@ -66,8 +70,14 @@ def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _problem(request, "not-found")
 
 
-_STATUS_CODES = {400: "malformed-request", 401: "unauthenticated", 404: "not-found",
-                 405: "method-not-allowed", 409: "conflict", 429: "rate-limited"}
+_STATUS_CODES = {
+    400: "malformed-request",
+    401: "unauthenticated",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    429: "rate-limited",
+}
 
 
 @api.exception_handler(HttpError)

@@ -264,7 +264,9 @@ EMAIL_TIMEOUT = 15
 
 # --- Background tasks -----------------------------------------------------------------------
 TASK_BACKEND = env_choice(
-    "SAFEHARBOR_TASK_BACKEND", ("database", "redis", "immediate"), "immediate" if TESTING else "database"
+    "SAFEHARBOR_TASK_BACKEND",
+    ("database", "redis", "immediate"),
+    "immediate" if TESTING else "database",
 )
 REDIS_URL = env_str("SAFEHARBOR_REDIS_URL", "redis://127.0.0.1:6379/0")
 _TASK_BACKENDS = {

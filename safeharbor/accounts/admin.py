@@ -9,7 +9,14 @@ from safeharbor.accounts.models import APIKey, User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "email", "is_active", "is_superuser", "email_verified_at", "last_login")
+    list_display = (
+        "username",
+        "email",
+        "is_active",
+        "is_superuser",
+        "email_verified_at",
+        "last_login",
+    )
     readonly_fields = ("email_verified_at", "last_login", "date_joined")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -36,11 +36,12 @@ class APIKeyAuth(AuthBase):
             return None
         if self.scope and not key.has_scope(self.scope):
             raise Problem(
-                "insufficient-scope", f"This operation needs the scope {self.scope!r}.",
+                "insufficient-scope",
+                f"This operation needs the scope {self.scope!r}.",
                 required_scope=self.scope,
             )
         return key
 
 
 def api_key_of(request: Any) -> APIKey:
-    return request.auth  # type: ignore[no-any-return]
+    return request.auth

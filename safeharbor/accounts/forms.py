@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -16,18 +17,21 @@ from safeharbor.accounts.scopes import known_scopes
 
 class LoginForm(forms.Form):
     username = forms.CharField(
-        label=_("Username or email"), max_length=254,
+        label=_("Username or email"),
+        max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
-        label=_("Password"), strip=False,
+        label=_("Password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Authentication code"), max_length=20,
+        label=_("Authentication code"),
+        max_length=20,
         help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
@@ -37,7 +41,9 @@ class CodeForm(forms.Form):
 
 class EnrolForm(forms.Form):
     code = forms.CharField(
-        label=_("Code from your app"), max_length=6, min_length=6,
+        label=_("Code from your app"),
+        max_length=6,
+        min_length=6,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}"}
         ),
@@ -46,25 +52,34 @@ class EnrolForm(forms.Form):
 
 class SudoForm(forms.Form):
     password = forms.CharField(
-        label=_("Your password"), strip=False,
+        label=_("Your password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
     code = forms.CharField(
-        label=_("Authentication code"), max_length=20, required=False,
+        label=_("Authentication code"),
+        max_length=20,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 
 class RegistrationForm(forms.Form):
     username = forms.RegexField(
-        label=_("Handle"), max_length=40, min_length=3, regex=r"^[A-Za-z0-9_.-]+$",
+        label=_("Handle"),
+        max_length=40,
+        min_length=3,
+        regex=r"^[A-Za-z0-9_.-]+$",
         help_text=_("3 to 40 letters, digits, dots, dashes or underscores. Shown on your reports."),
         error_messages={"invalid": _("Use only letters, digits, dots, dashes and underscores.")},
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
-    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     password = forms.CharField(
-        label=_("Password"), strip=False,
+        label=_("Password"),
+        strip=False,
         help_text=_("At least 12 characters. A passphrase of several words is easy to remember."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -98,10 +113,9 @@ class RegistrationForm(forms.Form):
 class PasswordResetForm(DjangoPasswordResetForm):
     """Sends the reset link from a background task that builds the token when it runs."""
 
-    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         for user in self.get_users(self.cleaned_data["email"]):
-            user_id = user.pk
-            transaction.on_commit(lambda user_id=user_id: tasks.send_password_reset_email.enqueue(user_id))
+            transaction.on_commit(partial(tasks.send_password_reset_email.enqueue, user.pk))
 
 
 ROLE_CHOICES = [(role.slug, role.name) for role in ROLES]
@@ -123,7 +137,8 @@ class StaffRolesForm(forms.Form):
 
 class APIKeyForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"), max_length=100,
+        label=_("Name"),
+        max_length=100,
         help_text=_("Which service uses this key, e.g. 'web-backend-production'."),
     )
     scopes = forms.MultipleChoiceField(label=_("Scopes"), widget=forms.CheckboxSelectMultiple)

@@ -19,7 +19,9 @@ class User(AbstractUser):
     email_verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique")
+        ]
         permissions = [
             ("manage_staff", "Can invite staff, change their roles and reset their MFA"),
             ("manage_api_keys", "Can create and revoke API keys"),
@@ -27,7 +29,9 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self) -> frozenset[str]:
-        return frozenset(self.groups.filter(name__in=STAFF_ROLE_NAMES).values_list("name", flat=True))
+        return frozenset(
+            self.groups.filter(name__in=STAFF_ROLE_NAMES).values_list("name", flat=True)
+        )
 
     @property
     def is_staff_member(self) -> bool:
@@ -115,4 +119,3 @@ def staff_users() -> models.QuerySet[User]:
     return User.objects.filter(
         models.Q(is_superuser=True) | models.Q(groups__name__in=STAFF_ROLE_NAMES)
     ).distinct()
-

@@ -1,7 +1,7 @@
 """Staff roles: Django groups with explicit permissions.
 
 The foundation's own permissions are listed here; each domain app adds what its roles may do
-through a ``role_permissions`` attribute on its AppConfig, so a role is defined in one place per app.
+through a ``role_permissions`` attribute on its AppConfig, so each app states its own part.
 """
 
 from __future__ import annotations

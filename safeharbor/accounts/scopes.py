@@ -7,6 +7,7 @@ from django.apps import apps
 
 FOUNDATION_SCOPES = {
     "audit:read": "Read the audit log.",
+    "audit:write": "Record the platform's own events in the audit log.",
 }
 
 

@@ -115,7 +115,10 @@ def create_staff_user(
             user.set_unusable_password()
         user.save()
         record_audit(
-            "accounts.staff_created", actor=actor, request=request, target=user,
+            "accounts.staff_created",
+            actor=actor,
+            request=request,
+            target=user,
             details={"roles": sorted(role_slugs)},
         )
         set_user_roles(user, role_slugs, actor=actor, request=request)
@@ -148,7 +151,9 @@ def set_user_active(
         user.save(update_fields=["is_active"])
         record_audit(
             "accounts.activated" if active else "accounts.deactivated",
-            actor=actor, request=request, target=user,
+            actor=actor,
+            request=request,
+            target=user,
         )
 
 
@@ -209,7 +214,10 @@ def throttle_message(identifier: str, request: HttpRequest) -> str | None:
     )
     if not too_many:
         return None
-    oldest = (by_identifier.order_by("created_at").first() or recent.filter(ip=ip).order_by("created_at").first())
+    oldest = (
+        by_identifier.order_by("created_at").first()
+        or recent.filter(ip=ip).order_by("created_at").first()
+    )
     wait = settings.SAFEHARBOR_LOGIN_LOCKOUT_MINUTES
     if oldest is not None:
         remaining = oldest.created_at + timedelta(minutes=wait) - timezone.now()
@@ -225,7 +233,9 @@ def record_login_failure(identifier: str, request: HttpRequest, *, stage: str) -
         LoginFailure.objects.create(identifier=_throttle_key(identifier), ip=client_ip(request))
         LoginFailure.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
         record_audit(
-            "accounts.login_failed", actor=None, request=request,
+            "accounts.login_failed",
+            actor=None,
+            request=request,
             details={"identifier": _throttle_key(identifier), "stage": stage},
         )
 
@@ -240,7 +250,7 @@ def authenticate_password(request: HttpRequest, identifier: str, password: str) 
     if user is None:
         record_login_failure(identifier, request, stage="password")
         return None
-    return user  # type: ignore[return-value]
+    return user
 
 
 def complete_login(request: HttpRequest, user: User, *, mfa: bool) -> None:
@@ -274,7 +284,8 @@ def begin_totp_enrolment(user: User) -> TOTPDevice:
 
 def provisioning_uri(device: TOTPDevice) -> str:
     return pyotp.TOTP(device.secret).provisioning_uri(
-        name=device.user.email or device.user.username, issuer_name=settings.SITE_NAME or TOTP_ISSUER
+        name=device.user.email or device.user.username,
+        issuer_name=settings.SITE_NAME or TOTP_ISSUER,
     )
 
 
@@ -328,7 +339,9 @@ def _replace_recovery_codes(user: User) -> list[str]:
 def regenerate_recovery_codes(user: User, *, request: HttpRequest | None = None) -> list[str]:
     with transaction.atomic():
         codes = _replace_recovery_codes(user)
-        record_audit("accounts.recovery_codes_regenerated", actor=user, request=request, target=user)
+        record_audit(
+            "accounts.recovery_codes_regenerated", actor=user, request=request, target=user
+        )
     return codes
 
 
@@ -344,7 +357,11 @@ def check_second_factor(
 ) -> SecondFactorResult:
     """Accept a current TOTP code (never the same one twice) or an unused recovery code."""
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed_at__isnull=False)
+            .first()
+        )
         if device is None:
             return SecondFactorResult(False)
         if _accept_totp(device, code):
@@ -361,7 +378,10 @@ def check_second_factor(
                 recovery.save(update_fields=["used_at"])
                 left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
                 record_audit(
-                    "accounts.recovery_code_used", actor=user, request=request, target=user,
+                    "accounts.recovery_code_used",
+                    actor=user,
+                    request=request,
+                    target=user,
                     details={"codes_left": left},
                 )
                 return SecondFactorResult(True, used_recovery_code=True, recovery_codes_left=left)
@@ -404,11 +424,17 @@ def create_api_key(
     raw_key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
         key = APIKey.objects.create(
-            name=name, prefix=prefix, key_hash=_key_hash(raw_key), scopes=sorted(set(scopes)),
+            name=name,
+            prefix=prefix,
+            key_hash=_key_hash(raw_key),
+            scopes=sorted(set(scopes)),
             created_by=actor,
         )
         record_audit(
-            "accounts.api_key_created", actor=actor, request=request, target=key,
+            "accounts.api_key_created",
+            actor=actor,
+            request=request,
+            target=key,
             details={"scopes": key.scopes},
         )
     return key, raw_key
@@ -430,7 +456,7 @@ def authenticate_api_key(raw_key: str, request: HttpRequest) -> APIKey | None:
     """The active key for this secret, or None. Records the last use (at most once a minute)."""
     if not raw_key.startswith(API_KEY_PREFIX):
         return None
-    prefix, _, secret = raw_key[len(API_KEY_PREFIX):].partition("_")
+    prefix, _, secret = raw_key[len(API_KEY_PREFIX) :].partition("_")
     if not prefix or not secret:
         return None
     key = APIKey.objects.filter(prefix=prefix).first()

@@ -15,7 +15,7 @@ from django_tasks import task
 from safeharbor.accounts.tokens import email_verification_token
 
 
-def _user(user_id: int):  # type: ignore[no-untyped-def]
+def _user(user_id: int):
     from safeharbor.accounts.models import User
 
     return User.objects.filter(pk=user_id, is_active=True).first()
@@ -29,7 +29,8 @@ def send_verification_email(user_id: int) -> bool:
         return False
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     link = settings.SITE_URL + reverse(
-        "accounts:verify_email", kwargs={"uidb64": uid, "token": email_verification_token.make_token(user)}
+        "accounts:verify_email",
+        kwargs={"uidb64": uid, "token": email_verification_token.make_token(user)},
     )
     context = {"user": user, "link": link, "site_name": settings.SITE_NAME}
     send_mail(
@@ -52,11 +53,16 @@ def send_password_reset_email(user_id: int) -> bool:
         "accounts:password_reset_confirm",
         kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)},
     )
-    context = {"user": user, "link": link, "site_name": settings.SITE_NAME,
-               "invited": not user.has_usable_password()}
+    context = {
+        "user": user,
+        "link": link,
+        "site_name": settings.SITE_NAME,
+        "invited": not user.has_usable_password(),
+    }
     send_mail(
         subject=(
-            f"Set your password for {settings.SITE_NAME}" if context["invited"]
+            f"Set your password for {settings.SITE_NAME}"
+            if context["invited"]
             else f"Reset your password for {settings.SITE_NAME}"
         ),
         message=render_to_string("accounts/email/password_reset.txt", context),

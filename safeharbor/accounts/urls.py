@@ -23,7 +23,9 @@ urlpatterns = [
         views.password_reset_confirm_view,
         name="password_reset_confirm",
     ),
-    path("password/reset/done/", views.password_reset_complete_view, name="password_reset_complete"),
+    path(
+        "password/reset/done/", views.password_reset_complete_view, name="password_reset_complete"
+    ),
     path("password/change/", views.password_change_view, name="password_change"),
     path("staff/", views.staff_list_view, name="staff_list"),
     path("staff/new/", views.staff_create_view, name="staff_create"),

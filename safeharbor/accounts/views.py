@@ -3,6 +3,9 @@ validate, access.py fetches, services.py changes state."""
 
 from __future__ import annotations
 
+from typing import cast
+
+import segno
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -15,7 +18,6 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.http import require_POST
 
-import segno
 from safeharbor.accounts import access, services
 from safeharbor.accounts.forms import (
     APIKeyForm,
@@ -38,6 +40,11 @@ from safeharbor.core.audit import record_audit
 _PENDING_CODES = "safeharbor_new_recovery_codes"
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (views that call this are behind login_required)."""
+    return cast(User, request.user)
+
+
 def _safe_next(request: HttpRequest, fallback: str = "core:dashboard") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -57,7 +64,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if refusal:
             form.add_error(None, refusal)
         else:
-            user = services.authenticate_password(request, identifier, form.cleaned_data["password"])
+            user = services.authenticate_password(
+                request, identifier, form.cleaned_data["password"]
+            )
             if user is None:
                 form.add_error(
                     None, "That username or email and password do not match an account we know."
@@ -70,12 +79,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request.session[MFA_SESSION_KEY] = False
                 if user.requires_mfa:
                     request.session["safeharbor_next"] = _safe_next(request)
-                    target = "accounts:mfa_verify" if user.has_confirmed_mfa else "accounts:mfa_setup"
+                    target = (
+                        "accounts:mfa_verify" if user.has_confirmed_mfa else "accounts:mfa_setup"
+                    )
                     return redirect(target)
                 request.session[MFA_SESSION_KEY] = True
                 services.complete_login(request, user, mfa=False)
                 return HttpResponseRedirect(_safe_next(request))
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
+    )
 
 
 @require_POST
@@ -137,7 +150,9 @@ def mfa_setup_view(request: HttpRequest) -> HttpResponse:
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = services.confirm_totp_enrolment(user, form.cleaned_data["code"], request=request)
+            codes = services.confirm_totp_enrolment(
+                user, form.cleaned_data["code"], request=request
+            )
         except services.AccountError as error:
             form.add_error("code", str(error))
         else:
@@ -149,7 +164,8 @@ def mfa_setup_view(request: HttpRequest) -> HttpResponse:
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
     secret_groups = " ".join(device.secret[i : i + 4] for i in range(0, len(device.secret), 4))
     return render(
-        request, "accounts/mfa_setup.html",
+        request,
+        "accounts/mfa_setup.html",
         {"form": form, "qr": qr, "secret": secret_groups, "uri": uri},
     )
 
@@ -189,9 +205,12 @@ def sudo_view(request: HttpRequest) -> HttpResponse:
         elif not user.check_password(form.cleaned_data["password"]):
             services.record_login_failure(user.username, request, stage="sudo")
             form.add_error("password", "That password is not right.")
-        elif user.has_confirmed_mfa and not services.check_second_factor(
-            user, form.cleaned_data["code"], request=request
-        ).ok:
+        elif (
+            user.has_confirmed_mfa
+            and not services.check_second_factor(
+                user, form.cleaned_data["code"], request=request
+            ).ok
+        ):
             services.record_login_failure(user.username, request, stage="sudo-mfa")
             form.add_error("code", "Enter the current code from your authenticator app.")
         else:
@@ -199,7 +218,8 @@ def sudo_view(request: HttpRequest) -> HttpResponse:
             record_audit("accounts.sudo", request=request, target=user)
             return HttpResponseRedirect(_safe_next(request))
     return render(
-        request, "accounts/sudo.html",
+        request,
+        "accounts/sudo.html",
         {"form": form, "needs_code": user.has_confirmed_mfa, "next": request.GET.get("next", "")},
     )
 
@@ -211,8 +231,10 @@ def register_view(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.register_researcher(
-            username=form.cleaned_data["username"], email=form.cleaned_data["email"],
-            password=form.cleaned_data["password"], request=request,
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password"],
+            request=request,
         )
         request.session["safeharbor_unverified_user"] = user.pk
         return redirect("accounts:verification_sent")
@@ -220,7 +242,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
 
 
 def verification_sent_view(request: HttpRequest) -> HttpResponse:
-    user = User.objects.filter(pk=request.session.get("safeharbor_unverified_user")).first()
+    user = User.objects.filter(pk=request.session.get("safeharbor_unverified_user", 0)).first()
     if request.method == "POST" and user is not None:
         services.resend_verification(user)
         messages.info(request, "We sent a new link. It works for one hour.")
@@ -257,10 +279,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         response = super().form_valid(form)
         services.clear_login_failures(form.user.username)
-        record_audit("accounts.password_reset", actor=form.user, request=self.request, target=form.user)
+        record_audit(
+            "accounts.password_reset", actor=form.user, request=self.request, target=form.user
+        )
         return response
 
 
@@ -274,9 +298,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:security")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         response = super().form_valid(form)
-        record_audit("accounts.password_changed", request=self.request, target=self.request.user)
+        record_audit("accounts.password_changed", request=self.request, target=_user(self.request))
         messages.success(self.request, "Your password is changed.")
         return response
 
@@ -289,7 +313,7 @@ password_change_view = PasswordChangeView.as_view()
 
 @login_required
 def staff_list_view(request: HttpRequest) -> HttpResponse:
-    accounts = access.visible_staff_for_user(request.user)  # type: ignore[arg-type]
+    accounts = access.visible_staff_for_user(_user(request))
     query = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     kind = request.GET.get("kind", "staff")
@@ -301,10 +325,16 @@ def staff_list_view(request: HttpRequest) -> HttpResponse:
         accounts = accounts.filter(groups__name=role)
     if query:
         accounts = accounts.filter(Q(username__icontains=query) | Q(email__icontains=query))
-    accounts = accounts.distinct().order_by("username").prefetch_related("groups").select_related("totp_device")
+    accounts = (
+        accounts.distinct()
+        .order_by("username")
+        .prefetch_related("groups")
+        .select_related("totp_device")
+    )
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
     return render(
-        request, "accounts/staff_list.html",
+        request,
+        "accounts/staff_list.html",
         {"page": page, "query": query, "role": role, "kind": kind, "roles": list(ROLES_BY_NAME)},
     )
 
@@ -312,13 +342,16 @@ def staff_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @sudo_required
 def staff_create_view(request: HttpRequest) -> HttpResponse:
-    access.visible_staff_for_user(request.user)  # type: ignore[arg-type]
+    access.visible_staff_for_user(_user(request))
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             account = services.create_staff_user(
-                username=form.cleaned_data["username"], email=form.cleaned_data["email"],
-                role_slugs=form.cleaned_data["roles"], actor=request.user, request=request,  # type: ignore[arg-type]
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                role_slugs=form.cleaned_data["roles"],
+                actor=_user(request),
+                request=request,
             )
         except services.AccountError as error:
             form.add_error(None, str(error))
@@ -330,7 +363,7 @@ def staff_create_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def staff_detail_view(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = access.get_account_for_user(request.user, account_id)  # type: ignore[arg-type]
+    account = access.get_account_for_user(_user(request), account_id)
     current = [r.slug for name, r in ROLES_BY_NAME.items() if name in account.role_names]
     form = StaffRolesForm(initial={"roles": current})
     return render(request, "accounts/staff_detail.html", {"account": account, "form": form})
@@ -340,12 +373,15 @@ def staff_detail_view(request: HttpRequest, account_id: int) -> HttpResponse:
 @sudo_required
 @require_POST
 def staff_roles_view(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = access.get_account_for_user(request.user, account_id)  # type: ignore[arg-type]
+    account = access.get_account_for_user(_user(request), account_id)
     form = StaffRolesForm(request.POST)
     if form.is_valid():
         try:
             services.set_user_roles(
-                account, form.cleaned_data["roles"], actor=request.user, request=request  # type: ignore[arg-type]
+                account,
+                form.cleaned_data["roles"],
+                actor=_user(request),
+                request=request,
             )
         except services.AccountError as error:
             messages.error(request, str(error))
@@ -359,13 +395,14 @@ def staff_roles_view(request: HttpRequest, account_id: int) -> HttpResponse:
 @login_required
 @sudo_required
 def staff_reset_mfa_view(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = access.get_account_for_user(request.user, account_id)  # type: ignore[arg-type]
+    account = access.get_account_for_user(_user(request), account_id)
     if request.method == "POST":
-        services.reset_mfa(account, actor=request.user, request=request)  # type: ignore[arg-type]
+        services.reset_mfa(account, actor=_user(request), request=request)
         messages.success(request, f"Two-factor authentication of {account.username} was reset.")
         return redirect("accounts:staff_detail", account_id=account.pk)
     return render(
-        request, "core/confirm.html",
+        request,
+        "core/confirm.html",
         {
             "title": f"Reset two-factor authentication of {account.username}?",
             "body": "They will have to set up an authenticator app again at their next sign-in. "
@@ -379,23 +416,27 @@ def staff_reset_mfa_view(request: HttpRequest, account_id: int) -> HttpResponse:
 @login_required
 @sudo_required
 def staff_active_view(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = access.get_account_for_user(request.user, account_id)  # type: ignore[arg-type]
+    account = access.get_account_for_user(_user(request), account_id)
     activate = not account.is_active
     if request.method == "POST":
         try:
-            services.set_user_active(account, activate, actor=request.user, request=request)  # type: ignore[arg-type]
+            services.set_user_active(account, activate, actor=_user(request), request=request)
         except services.AccountError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"{account.username} is {'active' if activate else 'deactivated'}.")
+            messages.success(
+                request, f"{account.username} is {'active' if activate else 'deactivated'}."
+            )
         return redirect("accounts:staff_detail", account_id=account.pk)
     verb = "Reactivate" if activate else "Deactivate"
     return render(
-        request, "core/confirm.html",
+        request,
+        "core/confirm.html",
         {
             "title": f"{verb} {account.username}?",
             "body": "A deactivated account cannot sign in; its history is kept."
-            if not activate else "The account will be able to sign in again.",
+            if not activate
+            else "The account will be able to sign in again.",
             "confirm_label": verb,
             "cancel_url": reverse("accounts:staff_detail", args=[account.pk]),
         },
@@ -407,7 +448,7 @@ def staff_active_view(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 def api_key_list_view(request: HttpRequest) -> HttpResponse:
-    keys = access.visible_api_keys_for_user(request.user).select_related("created_by")  # type: ignore[arg-type]
+    keys = access.visible_api_keys_for_user(_user(request)).select_related("created_by")
     status = request.GET.get("status", "active")
     if status == "active":
         keys = keys.filter(revoked_at__isnull=True)
@@ -415,19 +456,23 @@ def api_key_list_view(request: HttpRequest) -> HttpResponse:
         keys = keys.filter(revoked_at__isnull=False)
     page = Paginator(keys, 50).get_page(request.GET.get("page"))
     new_key = request.session.pop("safeharbor_new_api_key", None)
-    return render(request, "accounts/api_keys.html", {"page": page, "status": status, "new_key": new_key})
+    return render(
+        request, "accounts/api_keys.html", {"page": page, "status": status, "new_key": new_key}
+    )
 
 
 @login_required
 @sudo_required
 def api_key_create_view(request: HttpRequest) -> HttpResponse:
-    access.visible_api_keys_for_user(request.user)  # type: ignore[arg-type]
+    access.visible_api_keys_for_user(_user(request))
     form = APIKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             key, raw = services.create_api_key(
-                name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
-                actor=request.user, request=request,  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                actor=_user(request),
+                request=request,
             )
         except services.AccountError as error:
             form.add_error(None, str(error))
@@ -439,13 +484,14 @@ def api_key_create_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
-    key = access.get_api_key_for_user(request.user, key_id)  # type: ignore[arg-type]
+    key = access.get_api_key_for_user(_user(request), key_id)
     if request.method == "POST":
-        services.revoke_api_key(key, actor=request.user, request=request)  # type: ignore[arg-type]
+        services.revoke_api_key(key, actor=_user(request), request=request)
         messages.success(request, f"The key {key.name} is revoked; requests with it now fail.")
         return redirect("accounts:api_keys")
     return render(
-        request, "core/confirm.html",
+        request,
+        "core/confirm.html",
         {
             "title": f"Revoke the API key {key.name}?",
             "body": "Every request made with this key will be refused from now on. "

@@ -10,7 +10,15 @@ from safeharbor.core.models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit log is written only by record_audit()."""
 
-    list_display = ("sequence", "created_at", "actor_label", "action", "target_type", "target_label", "ip")
+    list_display = (
+        "sequence",
+        "created_at",
+        "actor_label",
+        "action",
+        "target_type",
+        "target_label",
+        "ip",
+    )
     list_filter = ("action", "target_type", "created_at")
     search_fields = ("actor_label", "action", "target_label", "target_id", "ip")
     date_hierarchy = "created_at"

@@ -145,11 +145,17 @@ def verify_audit_chain() -> ChainReport:
             )
         if event.prev_hash != expected_prev:
             return ChainReport(
-                False, checked, event.sequence, f"row #{event.sequence} does not link to the row before it"
+                False,
+                checked,
+                event.sequence,
+                f"row #{event.sequence} does not link to the row before it",
             )
         if _event_hash(event) != event.hash:
             return ChainReport(
-                False, checked, event.sequence, f"row #{event.sequence} was changed after it was written"
+                False,
+                checked,
+                event.sequence,
+                f"row #{event.sequence} was changed after it was written",
             )
         expected_prev = event.hash
         expected_sequence += 1

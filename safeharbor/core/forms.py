@@ -7,15 +7,23 @@ from safeharbor.core.models import AuditEvent
 
 
 class AuditFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200,
-                        help_text="Actor, target or action contains…")
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        help_text="Actor, target or action contains…",
+    )
     action = forms.CharField(label="Action", required=False, max_length=100)
     actor = forms.CharField(label="Actor", required=False, max_length=200)
     target_type = forms.CharField(label="Target type", required=False, max_length=100)
-    since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean() or {}
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", "The end date is before the start date.")
@@ -26,7 +34,8 @@ class AuditFilterForm(forms.Form):
         if data.get("q"):
             term = data["q"]
             events = events.filter(
-                Q(actor_label__icontains=term) | Q(target_label__icontains=term)
+                Q(actor_label__icontains=term)
+                | Q(target_label__icontains=term)
                 | Q(action__icontains=term)
             )
         if data.get("action"):

@@ -31,7 +31,8 @@ def decode_cursor(cursor: str) -> int:
         pk = int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise Problem(
-            "invalid-parameter", "The cursor is not one this API gave out; start without it.",
+            "invalid-parameter",
+            "The cursor is not one this API gave out; start without it.",
             parameter="cursor",
         ) from None
     return pk
@@ -40,11 +41,15 @@ def decode_cursor(cursor: str) -> int:
 class CursorPagination(PaginationBase):
     class Input(Schema):
         limit: int = Field(50, ge=1, le=200, description="Items per page, 1 to 200.")
-        cursor: str | None = Field(None, max_length=64, description="next_cursor of the previous page.")
+        cursor: str | None = Field(
+            None, max_length=64, description="next_cursor of the previous page."
+        )
 
     class Output(Schema):
         items: list[Any]
-        next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+        next_cursor: str | None = Field(
+            description="Pass as ?cursor= for the next page; null at the end."
+        )
 
     items_attribute = "items"
 

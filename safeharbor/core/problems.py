@@ -28,27 +28,67 @@ class ProblemType:
 PROBLEM_TYPES = {
     problem.code: problem
     for problem in [
-        ProblemType("malformed-request", 400, "The request body is not valid JSON.",
-                    "Send a JSON document with Content-Type: application/json."),
-        ProblemType("invalid-parameter", 400, "A parameter has an invalid value.",
-                    "A query or path parameter could not be used; 'detail' names it."),
-        ProblemType("unauthenticated", 401, "An API key is required.",
-                    "Send 'Authorization: Bearer <key>' with an active API key. Keys that are "
-                    "revoked, unknown or malformed are refused the same way."),
-        ProblemType("insufficient-scope", 403, "The API key lacks the scope this operation needs.",
-                    "An administrator can create a key with the scope named in 'required_scope'."),
-        ProblemType("not-found", 404, "No such resource.",
-                    "The resource does not exist, or this key may not see it."),
-        ProblemType("method-not-allowed", 405, "This method is not allowed here.",
-                    "See the OpenAPI document for the methods each path accepts."),
-        ProblemType("conflict", 409, "The request conflicts with the current state.",
-                    "'detail' says what conflicts."),
-        ProblemType("validation-error", 422, "The request has invalid or unknown fields.",
-                    "'errors' lists each field ('loc'), what is wrong ('msg') and its type."),
-        ProblemType("rate-limited", 429, "Too many requests.",
-                    "Wait for the number of seconds in the Retry-After header."),
-        ProblemType("server-error", 500, "Something went wrong on our side.",
-                    "The error is logged. Retry later; if it persists, tell the operators."),
+        ProblemType(
+            "malformed-request",
+            400,
+            "The request body is not valid JSON.",
+            "Send a JSON document with Content-Type: application/json.",
+        ),
+        ProblemType(
+            "invalid-parameter",
+            400,
+            "A parameter has an invalid value.",
+            "A query or path parameter could not be used; 'detail' names it.",
+        ),
+        ProblemType(
+            "unauthenticated",
+            401,
+            "An API key is required.",
+            "Send 'Authorization: Bearer <key>' with an active API key. Keys that are "
+            "revoked, unknown or malformed are refused the same way.",
+        ),
+        ProblemType(
+            "insufficient-scope",
+            403,
+            "The API key lacks the scope this operation needs.",
+            "An administrator can create a key with the scope named in 'required_scope'.",
+        ),
+        ProblemType(
+            "not-found",
+            404,
+            "No such resource.",
+            "The resource does not exist, or this key may not see it.",
+        ),
+        ProblemType(
+            "method-not-allowed",
+            405,
+            "This method is not allowed here.",
+            "See the OpenAPI document for the methods each path accepts.",
+        ),
+        ProblemType(
+            "conflict",
+            409,
+            "The request conflicts with the current state.",
+            "'detail' says what conflicts.",
+        ),
+        ProblemType(
+            "validation-error",
+            422,
+            "The request has invalid or unknown fields.",
+            "'errors' lists each field ('loc'), what is wrong ('msg') and its type.",
+        ),
+        ProblemType(
+            "rate-limited",
+            429,
+            "Too many requests.",
+            "Wait for the number of seconds in the Retry-After header.",
+        ),
+        ProblemType(
+            "server-error",
+            500,
+            "Something went wrong on our side.",
+            "The error is logged. Retry later; if it persists, tell the operators.",
+        ),
     ]
 }
 
@@ -68,9 +108,15 @@ class Problem(Exception):
         return problem_document(self.problem_type.code, self.detail, instance, **self.extensions)
 
 
-def problem_document(code: str, detail: str = "", instance: str = "", **extensions: Any) -> dict[str, Any]:
+def problem_document(
+    code: str, detail: str = "", instance: str = "", **extensions: Any
+) -> dict[str, Any]:
     problem = PROBLEM_TYPES[code]
-    document: dict[str, Any] = {"type": problem.uri, "title": problem.title, "status": problem.status}
+    document: dict[str, Any] = {
+        "type": problem.uri,
+        "title": problem.title,
+        "status": problem.status,
+    }
     if detail:
         document["detail"] = detail
     if instance:

@@ -14,7 +14,9 @@ def client_ip(request: HttpRequest) -> str:
     candidate = request.META.get("REMOTE_ADDR", "")
     proxies = settings.SAFEHARBOR_TRUSTED_PROXY_COUNT
     if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
         forwarded = [part for part in forwarded if part]
         if len(forwarded) >= proxies:
             candidate = forwarded[-proxies]

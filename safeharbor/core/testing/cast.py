@@ -36,7 +36,10 @@ class Member:
 def make_staff(name: str, role_slugs: list[str]) -> User:
     ensure_roles()
     user = create_staff_user(
-        username=name, email=f"{name}@example.org", role_slugs=role_slugs, actor=None,
+        username=name,
+        email=f"{name}@example.org",
+        role_slugs=role_slugs,
+        actor=None,
         password=PASSWORD,
     )
     TOTPDevice.objects.create(user=user, secret=pyotp.random_base32(), confirmed_at=timezone.now())

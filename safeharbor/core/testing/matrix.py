@@ -37,16 +37,21 @@ def assert_access(
     failures = []
     for role in roles:
         member = cast[role]
-        response = getattr(member.client, method)(url, data) if data is not None else getattr(
-            member.client, method
-        )(url)
+        response = (
+            getattr(member.client, method)(url, data)
+            if data is not None
+            else getattr(member.client, method)(url)
+        )
         status = response.status_code
         if role in allowed:
             if status not in ok_statuses:
                 failures.append(f"{role}: expected {sorted(ok_statuses)}, got {status}")
         elif role == "anon":
-            if not (status == 302 and response["Location"].startswith(login_url)) and status not in (
-                401, 404,
+            if not (
+                status == 302 and response["Location"].startswith(login_url)
+            ) and status not in (
+                401,
+                404,
             ):
                 failures.append(f"anon: expected a redirect to sign in, 401 or 404, got {status}")
         elif status != denied_status:

@@ -41,7 +41,7 @@ def test_it_records_actor_target_and_details(three_rows: list[AuditEvent]) -> No
     assert AuditEvent.objects.get(sequence=2).actor_label == "system"
 
 
-def test_verify_passes_on_an_intact_chain(three_rows: list[AuditEvent], capsys) -> None:  # type: ignore[no-untyped-def]
+def test_verify_passes_on_an_intact_chain(three_rows: list[AuditEvent], capsys) -> None:
     assert verify_audit_chain().ok
     call_command("audit", "verify")
     assert "audit log OK: 3 rows" in capsys.readouterr().out

@@ -21,24 +21,28 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="admin")
         parser.add_argument("--email", default="admin@localhost")
-        parser.add_argument("--if-none", action="store_true",
-                            help="Do nothing when an administrator exists already.")
+        parser.add_argument(
+            "--if-none",
+            action="store_true",
+            help="Do nothing when an administrator exists already.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_none"] and User.objects.filter(is_superuser=True).exists():
             self.stdout.write("An administrator exists already; none created.")
             return
-        password = settings.SAFEHARBOR_ADMIN_PASSWORD
-        generated = password is None
-        if generated:
-            password = secrets.token_urlsafe(18)
+        configured: str | None = settings.SAFEHARBOR_ADMIN_PASSWORD
+        generated = configured is None
+        password = configured or secrets.token_urlsafe(18)
         candidate = User(username=options["username"], email=options["email"])
         try:
             validate_password(password, candidate)
         except ValidationError as error:
-            raise CommandError("SAFEHARBOR_ADMIN_PASSWORD is refused: " + " ".join(error.messages)) from None
+            raise CommandError(
+                "SAFEHARBOR_ADMIN_PASSWORD is refused: " + " ".join(error.messages)
+            ) from None
         try:
-            create_admin(options["username"], options["email"], password)  # type: ignore[arg-type]
+            create_admin(options["username"], options["email"], password)
         except AccountError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(f"Administrator {options['username']!r} created."))

@@ -21,8 +21,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
         children = [
-            subprocess.Popen([python, "-m", "safeharbor", "serve", "--bind", options["bind"]]),
-            subprocess.Popen([python, "-m", "safeharbor", "worker"]),
+            subprocess.Popen([python, "-m", "safeharbor", "serve", "--bind", options["bind"]]),  # noqa: S603
+            subprocess.Popen([python, "-m", "safeharbor", "worker"]),  # noqa: S603
         ]
         self.stdout.write(f"Safeharbor is running at http://{options['bind']}/ (Ctrl-C stops it)")
         stopping = False

@@ -23,12 +23,19 @@ class Command(BaseCommand):
         from gunicorn.app.wsgiapp import run
 
         sys.argv = [
-            "gunicorn", "safeharbor.wsgi:application",
-            "--bind", options["bind"],
-            "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]),
-            "--access-logfile", "-",
-            "--graceful-timeout", "10",
-            "--forwarded-allow-ips", os.environ.get("SAFEHARBOR_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            "gunicorn",
+            "safeharbor.wsgi:application",
+            "--bind",
+            options["bind"],
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+            "--forwarded-allow-ips",
+            os.environ.get("SAFEHARBOR_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         run()

@@ -14,7 +14,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--burst", action="store_true", help="Run the waiting tasks, then stop.")
+        parser.add_argument(
+            "--burst", action="store_true", help="Run the waiting tasks, then stop."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         backend = settings.TASK_BACKEND

@@ -1,0 +1,1 @@
+"""Benchmarks, one file per hot path; each arrives with the module whose hot path it measures."""

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client, override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_page_is_public_and_has_strict_security_headers() -> None:
+    response = Client().get("/")
+    assert response.status_code == 200
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_pages_have_no_inline_script_or_style(cast) -> None:
+    import re
+
+    pages = ["/", "/accounts/login/", "/accounts/register/", "/accounts/password/reset/"]
+    admin_pages = ["/dashboard/", "/staff/audit/", "/accounts/staff/", "/accounts/api-keys/"]
+    bodies = [Client().get(url).content.decode() for url in pages]
+    bodies += [cast["admin"].client.get(url).content.decode() for url in admin_pages]
+    for body in bodies:
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), "inline script"
+        assert "<style" not in body
+        assert " style=" not in body
+        assert " on" + "click=" not in body
+
+
+def test_htmx_is_served_from_our_own_static_files() -> None:
+    body = Client().get("/").content.decode()
+    assert '<script src="/static/django-htmx/' in body or "/static/django_htmx/" in body
+    assert "unpkg" not in body
+    assert "cdn" not in body.lower()
+
+
+def test_signed_in_pages_are_not_cached(cast) -> None:
+    response = cast["admin"].client.get("/dashboard/")
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+
+
+def test_an_unknown_page_is_a_friendly_404() -> None:
+    with override_settings(DEBUG=False):
+        response = Client().get("/no/such/page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+
+
+def test_a_server_error_is_a_friendly_500_page() -> None:
+    from django.test import RequestFactory
+
+    from safeharbor import urls
+    from safeharbor.core import views
+
+    assert urls.handler500 == "safeharbor.core.views.error_500_view"
+    response = views.error_500_view(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    assert b"nothing you sent was half-saved" in response.content
+
+
+def test_healthz_reports_database_and_task_queue() -> None:
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    body = json.loads(response.content)
+    assert body["status"] == "ok"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["tasks"]["ok"] is True
+
+
+def test_healthz_is_503_when_tasks_wait_too_long(settings) -> None:
+    import time_machine
+    from django_tasks_db.models import DBTaskResult
+
+    from safeharbor.accounts.tasks import send_verification_email
+
+    settings.TASK_BACKEND = "database"
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    with time_machine.travel("2026-01-01 00:00Z", tick=False):
+        send_verification_email.enqueue(1)
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    with time_machine.travel("2026-01-01 00:30Z", tick=False):
+        response = Client().get("/healthz")
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["checks"]["tasks"]["waiting"] == 1
+    assert body["checks"]["tasks"]["oldest_waiting_seconds"] == 1800
+
+
+def test_readyz_checks_migrations() -> None:
+    response = Client().get("/readyz")
+    assert response.status_code == 200
+    assert json.loads(response.content)["checks"]["migrations"] == {"ok": True, "unapplied": 0}
