@@ -31,8 +31,8 @@ PRODUCTION = ENVIRONMENT == "production"
 TESTING = ENVIRONMENT == "test"
 
 DATA_DIR = Path(env_str("SAFEHARBOR_DATA_DIR", str(PROJECT_DIR / "var"))).resolve()
-if not TESTING:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+# WhiteNoise expects STATIC_ROOT to exist even before the first collectstatic.
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("SAFEHARBOR_DEBUG", False)
 if DEBUG and PRODUCTION:
@@ -134,7 +134,7 @@ try:
     DATABASES = {
         "default": dj_database_url.parse(
             env_str("DATABASE_URL", _default_sqlite),
-            conn_max_age=env_int("SAFEHARBOR_DB_CONN_MAX_AGE", 60, minimum=0),
+            conn_max_age=0 if TESTING else env_int("SAFEHARBOR_DB_CONN_MAX_AGE", 60, minimum=0),
             conn_health_checks=True,
         )
     }

@@ -24,9 +24,11 @@ class RequireMFAMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.session.get(MFA_SESSION_KEY)
-            and user.requires_mfa
             and not self._exempt(request.path)
+            # A session that passed sign-in without a second factor is not enough once MFA is
+            # required: a role granted or a device reset meanwhile must take effect at once.
+            and (not request.session.get(MFA_SESSION_KEY) or not user.has_confirmed_mfa)
+            and user.requires_mfa
         ):
             if request.path.startswith("/api/"):
                 # The API authenticates with keys, never with a session.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -206,7 +207,8 @@ def throttle_message(identifier: str, request: HttpRequest) -> str | None:
     """A message saying why sign-in is refused right now, or None when it may be tried."""
     since = _window_start()
     limit = settings.SAFEHARBOR_LOGIN_MAX_FAILURES
-    recent = LoginFailure.objects.filter(created_at__gte=since)
+    # A failure counts for exactly the lockout period: at 15 minutes it no longer does.
+    recent = LoginFailure.objects.filter(created_at__gt=since)
     by_identifier = recent.filter(identifier=_throttle_key(identifier))
     ip = client_ip(request)
     too_many = by_identifier.count() >= limit or (
@@ -221,7 +223,7 @@ def throttle_message(identifier: str, request: HttpRequest) -> str | None:
     wait = settings.SAFEHARBOR_LOGIN_LOCKOUT_MINUTES
     if oldest is not None:
         remaining = oldest.created_at + timedelta(minutes=wait) - timezone.now()
-        wait = max(1, int(remaining.total_seconds() // 60) + 1)
+        wait = max(1, math.ceil(remaining.total_seconds() / 60))
     return (
         f"Too many failed sign-in attempts. For your account's safety, sign-in is paused: "
         f"try again in {wait} minute{'s' if wait != 1 else ''}, or reset your password."

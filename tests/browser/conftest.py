@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connections
 from playwright.sync_api import ConsoleMessage, Error, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -91,3 +92,6 @@ def page(monkeypatch: pytest.MonkeyPatch, browser_problems: BrowserProblems) -> 
         finally:
             context.close()
             browser.close()
+            # ORM calls made while Playwright's loop runs get connections of their own context;
+            # close them here, in that context, or PostgreSQL cannot drop the test database.
+            connections.close_all()

@@ -46,6 +46,9 @@ def test_registration_enqueues_its_email_only_after_commit(
     assert mail.outbox[-1].to == ["sam@example.org"]
 
 
+@pytest.mark.django_db(
+    transaction=True
+)  # the worker closes connections that are inside a transaction
 def test_the_database_backend_stores_tasks_for_the_worker(settings, unverified: User) -> None:
     from django_tasks_db.models import DBTaskResult
 
