@@ -9,6 +9,7 @@ Profiles (SAFEHARBOR_ENV):
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -31,8 +32,14 @@ PRODUCTION = ENVIRONMENT == "production"
 TESTING = ENVIRONMENT == "test"
 
 DATA_DIR = Path(env_str("SAFEHARBOR_DATA_DIR", str(PROJECT_DIR / "var"))).resolve()
-# WhiteNoise expects STATIC_ROOT to exist even before the first collectstatic.
-(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
+try:
+    # WhiteNoise expects STATIC_ROOT to exist even before the first collectstatic.
+    (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
+except OSError as _error:
+    raise ConfigurationError(
+        f"SAFEHARBOR_DATA_DIR is {str(DATA_DIR)!r}, which cannot be created or written "
+        f"({_error.strerror}); point it to a directory this user may write."
+    ) from None
 
 DEBUG = env_bool("SAFEHARBOR_DEBUG", False)
 if DEBUG and PRODUCTION:
@@ -74,7 +81,18 @@ if PRODUCTION and not ALLOWED_HOSTS:
         "a comma-separated list of host names, e.g. safety.example.org"
     )
 CSRF_TRUSTED_ORIGINS = env_list("SAFEHARBOR_CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SAFEHARBOR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_site_url = env_optional("SAFEHARBOR_SITE_URL")
+if _site_url is None and PRODUCTION:
+    raise ConfigurationError(
+        "SAFEHARBOR_SITE_URL is required when SAFEHARBOR_ENV=production: the public address "
+        "used in emailed links, e.g. https://safety.example.org"
+    )
+SITE_URL = (_site_url or "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ConfigurationError(
+        "SAFEHARBOR_SITE_URL must be the public address, e.g. https://safety.example.org; "
+        f"got {SITE_URL!r}."
+    )
 SITE_NAME = env_str("SAFEHARBOR_SITE_NAME", "Safeharbor")
 
 INSTALLED_APPS = [
@@ -96,6 +114,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "safeharbor.core.middleware.SecurityHeadersMiddleware",
+    "safeharbor.core.middleware.APIProblemMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -217,6 +236,13 @@ LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env_str("SAFEHARBOR_TIME_ZONE", "UTC")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ConfigurationError(
+        "SAFEHARBOR_TIME_ZONE must be an IANA time zone such as UTC or Europe/Madrid; "
+        f"got {TIME_ZONE!r}."
+    ) from None
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
@@ -283,7 +309,9 @@ if TASK_BACKEND == "redis":
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Logging ----------------------------------------------------------------------------------
-LOG_LEVEL = env_choice("SAFEHARBOR_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
+LOG_LEVEL = env_choice(
+    "SAFEHARBOR_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", normalize=str.upper
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -292,6 +320,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
 }
+
+# --- Web server (`safeharbor serve` and `safeharbor run`) ---------------------------------------
+SAFEHARBOR_BIND = env_str("SAFEHARBOR_BIND", "127.0.0.1:8000")
+SAFEHARBOR_WEB_WORKERS = env_int("SAFEHARBOR_WEB_WORKERS", 2, minimum=1, maximum=64)
+SAFEHARBOR_WEB_THREADS = env_int("SAFEHARBOR_WEB_THREADS", 4, minimum=1, maximum=64)
+SAFEHARBOR_FORWARDED_ALLOW_IPS = env_str("SAFEHARBOR_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # --- API --------------------------------------------------------------------------------------
 NINJA_PAGINATION_MAX_LIMIT = 200

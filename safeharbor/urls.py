@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from safeharbor.api import api
+from safeharbor.core.views import staff_login_redirect
 
 admin.site.site_header = "Safeharbor administration"
 admin.site.site_title = "Safeharbor"
+# Sign-in happens only on Safeharbor's own page (throttled, audited, with MFA), never the admin's.
+admin.site.login = staff_login_redirect  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("safeharbor.core.urls")),

@@ -9,6 +9,9 @@ from safeharbor.accounts.models import APIKey, User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Read-only: accounts, roles and second factors change on the Staff pages, which ask for
+    re-authentication and write the audit log."""
+
     list_display = (
         "username",
         "email",
@@ -17,7 +20,12 @@ class UserAdmin(DjangoUserAdmin):
         "email_verified_at",
         "last_login",
     )
-    readonly_fields = ("email_verified_at", "last_login", "date_joined")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # deactivate instead: the audit log refers to accounts
@@ -28,9 +36,11 @@ class APIKeyAdmin(admin.ModelAdmin):
     """Keys are created and revoked on the API keys page (shown once, audited); read-only here."""
 
     list_display = ("name", "prefix", "created_at", "revoked_at", "last_used_at")
-    readonly_fields = [f.name for f in APIKey._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -10,7 +10,7 @@ from pydantic import field_validator
 from safeharbor.accounts.api_auth import APIKeyAuth
 from safeharbor.core.audit import record_audit
 from safeharbor.core.models import AuditEvent
-from safeharbor.core.pagination import CursorPagination
+from safeharbor.core.pagination import CursorPagination, reject_unknown_query
 from safeharbor.core.problems import PROBLEM_TYPES, Problem
 from safeharbor.core.schemas import AuditEventOut, ProblemTypeOut, StrictSchema
 
@@ -31,6 +31,7 @@ class AuditFilters(StrictSchema):
 )
 @paginate(CursorPagination)
 def list_audit_events(request: HttpRequest, filters: Query[AuditFilters]):
+    reject_unknown_query(request, AuditFilters, CursorPagination.Input)
     events = AuditEvent.objects.all()
     if filters.action:
         events = events.filter(action__startswith=filters.action)
@@ -76,9 +77,10 @@ def create_audit_event(request: HttpRequest, payload: PlatformAuditEventIn) -> S
         request=request,
         target_label=payload.target_label,
         details={
+            **payload.details,
+            # Set last so that a client's details cannot overwrite them.
             "platform_actor": payload.actor,
             "platform_target": {"type": payload.target_type, "id": payload.target_id},
-            **payload.details,
         },
     )
     return Status(201, event)

@@ -72,11 +72,12 @@ def _event_hash(event: AuditEvent) -> str:
 
 
 def _describe_actor(actor: Any, request: HttpRequest | None) -> tuple[int | None, str]:
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        return actor.pk, actor.get_username()
+    # An API call acts as its key, even if a browser session cookie came along with it.
     api_key = getattr(request, "auth", None) if request is not None else None
     if api_key is not None and hasattr(api_key, "audit_label"):
         return None, api_key.audit_label
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return actor.pk, actor.get_username()
     return None, "system"
 
 
@@ -92,7 +93,7 @@ def record_audit(
     """Append one audit row: who (actor or API key), did what (action), to what (target), from
     where (IP), when, with which details. Runs inside the caller's transaction, so the row exists
     exactly when the change it records does."""
-    if actor is None and request is not None:
+    if actor is None and request is not None and getattr(request, "auth", None) is None:
         actor = getattr(request, "user", None)
     actor_id, actor_label = _describe_actor(actor, request)
     # Round-trip through JSON so that the hashed value is what the database gives back.
@@ -163,12 +164,27 @@ def verify_audit_chain() -> ChainReport:
     head = AuditChainHead.objects.filter(pk=1).first()
     head_sequence = head.sequence if head else 0
     head_hash = head.hash if head else GENESIS_HASH
-    if head_sequence != checked or head_hash != expected_prev:
+    if head_sequence > checked:
         return ChainReport(
             False,
             checked,
-            min(checked, head_sequence) + 1,
-            f"the chain ends at row #{checked} but its head records row #{head_sequence}: "
-            "the newest rows were removed or the head was altered",
+            checked + 1,
+            f"rows #{checked + 1} to #{head_sequence} were removed: the log ends at row "
+            f"#{checked} but its head records row #{head_sequence}",
+        )
+    if head_sequence < checked:
+        return ChainReport(
+            False,
+            head_sequence,
+            head_sequence + 1,
+            f"rows from #{head_sequence + 1} on were added outside the audit service or the head "
+            f"was rolled back: the head records row #{head_sequence}",
+        )
+    if head_hash != expected_prev:
+        return ChainReport(
+            False,
+            checked - 1,
+            checked,
+            f"the head's hash differs from row #{checked}: the newest row or the head was altered",
         )
     return ChainReport(True, checked)

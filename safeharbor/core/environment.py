@@ -8,7 +8,7 @@ Nothing here imports Django: settings.py uses it before Django is configured.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 
@@ -23,11 +23,14 @@ def _raw(name: str, environ: Mapping[str, str] | None = None) -> str | None:
         if environ.get(name):
             raise ConfigurationError(f"{name} and {name}_FILE are both set; set only one of them.")
         try:
-            return Path(file_name).read_text(encoding="utf-8").strip()
+            content = Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as error:
             raise ConfigurationError(
                 f"{name}_FILE points to {file_name!r}, which cannot be read: {error.strerror}."
             ) from error
+        if not content:
+            raise ConfigurationError(f"{name}_FILE points to {file_name!r}, which is empty.")
+        return content
     value = environ.get(name)
     if value is None or value.strip() == "":
         return None
@@ -90,10 +93,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+def env_choice(
+    name: str,
+    choices: tuple[str, ...],
+    default: str,
+    *,
+    normalize: Callable[[str], str] | None = None,
+) -> str:
     value = _raw(name)
     if value is None:
         return default
+    if normalize is not None:
+        value = normalize(value)
     if value not in choices:
         raise ConfigurationError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
     return value

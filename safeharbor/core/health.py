@@ -47,12 +47,13 @@ def check_task_queue() -> Check:
     from django_tasks_db.models import DBTaskResult
 
     try:
-        waiting = DBTaskResult.objects.filter(status="READY")
+        now = timezone.now()
+        waiting = DBTaskResult.objects.ready()  # excludes tasks scheduled for later
         count = waiting.count()
         oldest = waiting.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
     except DatabaseError as error:
         return Check(False, {"backend": backend, "error": error.__class__.__name__})
-    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    age = (now - oldest).total_seconds() if oldest else 0.0
     return Check(
         age < TASK_BACKLOG_WARNING.total_seconds(),
         {"backend": backend, "waiting": count, "oldest_waiting_seconds": round(age, 1)},

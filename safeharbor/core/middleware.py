@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
+
+from safeharbor.core.problems import PROBLEM_CONTENT_TYPE, problem_document
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -40,3 +42,35 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
             add_never_cache_headers(response)
         return response
+
+
+API_PREFIX = "/api/"
+_API_STATUS_PROBLEMS = {404: "not-found", 405: "method-not-allowed"}
+
+
+class APIProblemMiddleware:
+    """Under /api/, answers that Django or django-ninja produce themselves (no such path, a method
+    the path does not accept) become problem documents like every other API error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        code = _API_STATUS_PROBLEMS.get(response.status_code)
+        if (
+            code is None
+            or not request.path.startswith(API_PREFIX)
+            or response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE)
+        ):
+            return response
+        detail = ""
+        if code == "method-not-allowed":
+            detail = f"{request.method} is not allowed here; allowed: {response.get('Allow', '')}."
+        problem = JsonResponse(
+            problem_document(code, detail, request.path), status=response.status_code
+        )
+        problem["Content-Type"] = PROBLEM_CONTENT_TYPE
+        if response.has_header("Allow"):
+            problem["Allow"] = response["Allow"]
+        return problem

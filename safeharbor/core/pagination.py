@@ -38,6 +38,22 @@ def decode_cursor(cursor: str) -> int:
     return pk
 
 
+def reject_unknown_query(request: HttpRequest, *schemas: type[Schema]) -> None:
+    """Query parameters that no schema declares are an error, as unknown body fields are: a typo
+    such as ?actoin= must not silently return everything."""
+    known = {name for schema in schemas for name in schema.model_fields}
+    unknown = sorted(set(request.GET) - known)
+    if unknown:
+        raise Problem(
+            "validation-error",
+            f"Unknown query parameter(s): {', '.join(unknown)}.",
+            errors=[
+                {"loc": ["query", name], "msg": "Unknown parameter.", "type": "extra_forbidden"}
+                for name in unknown
+            ],
+        )
+
+
 class CursorPagination(PaginationBase):
     class Input(Schema):
         limit: int = Field(50, ge=1, le=200, description="Items per page, 1 to 200.")

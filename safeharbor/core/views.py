@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -10,6 +11,11 @@ from safeharbor.accounts.roles import ROLES
 from safeharbor.core import health
 from safeharbor.core.access import visible_audit_events_for_user
 from safeharbor.core.forms import AuditFilterForm
+
+
+def staff_login_redirect(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """The admin site's login: send people to Safeharbor's own sign-in, then back."""
+    return redirect_to_login(request.GET.get("next", "/admin/"))
 
 
 def home_view(request: HttpRequest) -> HttpResponse:

@@ -198,11 +198,54 @@ def test_a_key_without_the_scope_gets_403(monkeypatch, make_api_client) -> None:
 def test_unknown_paths_under_the_api_are_problem_json_404(api_client) -> None:
     response = api_client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
+    assert problem_of(response)["type"].endswith("/not-found")
 
 
-def test_a_wrong_method_is_405(api_client) -> None:
+def test_a_wrong_method_is_a_405_problem(api_client) -> None:
     response = api_client.post("/api/v1/me", {"x": 1})
     assert response.status_code == 405
+    document = problem_of(response)
+    assert document["type"].endswith("/method-not-allowed")
+    assert "GET" in response["Allow"]
+
+
+def test_unknown_query_parameters_are_refused_with_422(api_client) -> None:
+    response = api_client.get("/api/v1/audit-events", actoin="typo", limit=5)
+    assert response.status_code == 422
+    document = problem_of(response)
+    assert document["type"].endswith("/validation-error")
+    assert document["errors"] == [
+        {"loc": ["query", "actoin"], "msg": "Unknown parameter.", "type": "extra_forbidden"}
+    ]
+
+
+def test_client_details_cannot_overwrite_the_platform_fields(writer) -> None:
+    from safeharbor.core.models import AuditEvent
+
+    response = writer.post(
+        "/api/v1/audit-events",
+        {"action": "a.b", "actor": "real", "details": {"platform_actor": "forged"}},
+    )
+    assert response.status_code == 201
+    event = AuditEvent.objects.get(sequence=response.json()["sequence"])
+    assert event.details["platform_actor"] == "real"
+
+
+def test_an_api_call_with_a_session_cookie_is_recorded_as_the_key(writer, cast) -> None:
+
+    from safeharbor.core.models import AuditEvent
+
+    client: Client = cast["admin"].client
+    response = client.post(
+        "/api/v1/audit-events",
+        json.dumps({"action": "a.b"}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {writer.raw_key}"},
+    )
+    assert response.status_code == 201
+    event = AuditEvent.objects.get(sequence=response.json()["sequence"])
+    assert event.actor_label == f"api-key:{writer.key.name}"
+    assert event.actor_id is None
 
 
 def test_every_problem_type_is_described() -> None:

@@ -77,7 +77,29 @@ def test_verify_catches_a_deleted_newest_row(three_rows: list[AuditEvent]) -> No
     AuditEvent.objects.filter(sequence=3).delete()
     report = verify_audit_chain()
     assert (report.ok, report.broken_sequence) == (False, 3)
-    assert "head" in report.reason
+    assert report.reason.startswith("rows #3 to #3 were removed")
+    assert report.checked == 2
+
+
+def test_verify_catches_a_row_appended_behind_the_services_back(
+    three_rows: list[AuditEvent],
+) -> None:
+    from safeharbor.core.audit import _event_hash
+
+    last = AuditEvent.objects.get(sequence=3)
+    forged = AuditEvent(
+        sequence=4,
+        created_at=last.created_at,
+        actor_label="mallory",
+        action="test.forged",
+        prev_hash=last.hash,
+        details={},
+    )
+    forged.hash = _event_hash(forged)
+    forged.save()
+    report = verify_audit_chain()
+    assert (report.ok, report.broken_sequence) == (False, 4)
+    assert "outside the audit service" in report.reason
 
 
 def test_verify_catches_a_rehashed_forgery(three_rows: list[AuditEvent]) -> None:

@@ -48,6 +48,11 @@ def test_a_malformed_value_names_the_variable_and_what_is_expected(
         reader()
 
 
+def test_choices_may_be_normalized(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("X_LEVEL", "debug")
+    assert env_choice("X_LEVEL", ("DEBUG", "INFO"), "INFO", normalize=str.upper) == "DEBUG"
+
+
 def test_a_required_value_that_is_missing_names_the_variable() -> None:
     with pytest.raises(ConfigurationError, match="X_NOPE is required"):
         env_str("X_NOPE", required=True)
@@ -64,6 +69,10 @@ def test_file_variants_are_read_and_conflicts_refused(
     with pytest.raises(ConfigurationError, match="X_SECRET and X_SECRET_FILE are both set"):
         env_str("X_SECRET")
     monkeypatch.delenv("X_SECRET")
+    (tmp_path / "empty").write_text("\n")
+    monkeypatch.setenv("X_SECRET_FILE", str(tmp_path / "empty"))
+    with pytest.raises(ConfigurationError, match="which is empty"):
+        env_str("X_SECRET")
     monkeypatch.setenv("X_SECRET_FILE", str(tmp_path / "absent"))
     with pytest.raises(ConfigurationError, match="X_SECRET_FILE points to"):
         env_str("X_SECRET")
@@ -127,7 +136,7 @@ def _start(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 def test_startup_stops_with_the_variable_name(
     env: dict[str, str], message: str, tmp_path: Path
 ) -> None:
-    result = _start({"SAFEHARBOR_DATA_DIR": str(tmp_path), **env})
+    result = _start({"SAFEHARBOR_DATA_DIR": str(tmp_path), **env}, "check")
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -140,6 +149,7 @@ def test_the_production_profile_passes_the_deploy_check(tmp_path: Path) -> None:
             "SAFEHARBOR_SECRET_KEY": "p" * 30 + "Q7-x" * 10,
             "SAFEHARBOR_ALLOWED_HOSTS": "safety.example.org",
             "SAFEHARBOR_EMAIL_URL": "smtp+tls://mailer:pw@mail.example.org",
+            "SAFEHARBOR_SITE_URL": "https://safety.example.org",
             "SAFEHARBOR_DATA_DIR": str(tmp_path),
         },
         "check",

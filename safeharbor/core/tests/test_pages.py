@@ -103,3 +103,44 @@ def test_readyz_checks_migrations() -> None:
     response = Client().get("/readyz")
     assert response.status_code == 200
     assert json.loads(response.content)["checks"]["migrations"] == {"ok": True, "unapplied": 0}
+
+
+def test_the_admin_site_signs_in_only_through_safeharbors_login() -> None:
+    response = Client().get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    # A password posted to the admin's own form is never checked there.
+    response = Client().post("/admin/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 302
+
+
+def test_accounts_cannot_be_edited_in_the_admin_site(cast) -> None:  # type: ignore[no-untyped-def]
+    admin = cast["admin"]
+    target = cast["researcher"].user
+    assert admin.client.get(f"/admin/accounts/user/{target.pk}/change/").status_code == 200
+    response = admin.client.post(
+        f"/admin/accounts/user/{target.pk}/change/", {"username": "renamed", "email": "x@y.z"}
+    )
+    assert response.status_code == 403
+    target.refresh_from_db()
+    assert target.username == "researcher"
+
+
+def test_healthz_ignores_tasks_scheduled_for_later(settings) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from safeharbor.accounts.tasks import send_verification_email
+
+    settings.TASK_BACKEND = "database"
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    with time_machine.travel("2026-01-01 00:00Z", tick=False):
+        send_verification_email.using(run_after=timezone.now() + timedelta(days=1)).enqueue(1)
+    with time_machine.travel("2026-01-01 00:30Z", tick=False):
+        response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert json.loads(response.content)["checks"]["tasks"]["waiting"] == 0

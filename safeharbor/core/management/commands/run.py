@@ -9,6 +9,7 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     help = "Run the web server and a task worker together (Ctrl-C stops both)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--bind", default=settings.SAFEHARBOR_BIND)
 
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
