@@ -115,7 +115,11 @@ def _start(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         ({"SAFEHARBOR_SECRET_KEY": "short"}, "SAFEHARBOR_SECRET_KEY must be at least 50"),
         ({"SAFEHARBOR_SECRET_KEY": "k" * 60}, "SAFEHARBOR_ALLOWED_HOSTS is required"),
         (
-            {"SAFEHARBOR_SECRET_KEY": "k" * 60, "SAFEHARBOR_ALLOWED_HOSTS": "a.example"},
+            {
+                "SAFEHARBOR_SECRET_KEY": "k" * 60,
+                "SAFEHARBOR_ALLOWED_HOSTS": "a.example",
+                "SAFEHARBOR_SITE_URL": "https://a.example",
+            },
             "SAFEHARBOR_EMAIL_URL is required",
         ),
         (
