@@ -76,7 +76,13 @@ def set_user_roles(
     with transaction.atomic():
         before = sorted(user.role_names)
         wanted = {ROLES_BY_SLUG[slug].name for slug in role_slugs}
-        staff_groups = Group.objects.filter(name__in=[role.name for role in ROLES])
+        staff_groups = list(Group.objects.filter(name__in=[role.name for role in ROLES]))
+        missing = sorted(wanted - {group.name for group in staff_groups})
+        if missing:
+            # Granting nothing while reporting success would leave a "staff member" without roles.
+            raise LookupError(
+                f"The role group(s) {', '.join(missing)} do not exist yet; run `safeharbor setup`."
+            )
         user.groups.remove(*[g for g in staff_groups if g.name not in wanted])
         user.groups.add(*[g for g in staff_groups if g.name in wanted])
         user.is_staff = ADMIN in wanted or user.is_superuser

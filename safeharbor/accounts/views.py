@@ -3,7 +3,9 @@ validate, access.py fetches, services.py changes state."""
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
 
 import segno
 from django.contrib import messages
@@ -43,6 +45,21 @@ _PENDING_CODES = "safeharbor_new_recovery_codes"
 def _user(request: HttpRequest) -> User:
     """The signed-in user (views that call this are behind login_required)."""
     return cast(User, request.user)
+
+
+def _only_for(check: Callable[[User], object]) -> Callable[..., Callable[..., HttpResponse]]:
+    """Run an access.py check before anything else, so people who may never use a page get 404
+    at once instead of first being asked to confirm their password (sudo) for it."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            check(_user(request))
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def _safe_next(request: HttpRequest, fallback: str = "core:dashboard") -> str:
@@ -340,9 +357,9 @@ def staff_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@_only_for(access.visible_staff_for_user)
 @sudo_required
 def staff_create_view(request: HttpRequest) -> HttpResponse:
-    access.visible_staff_for_user(_user(request))
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -370,6 +387,7 @@ def staff_detail_view(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 @login_required
+@_only_for(access.visible_staff_for_user)
 @sudo_required
 @require_POST
 def staff_roles_view(request: HttpRequest, account_id: int) -> HttpResponse:
@@ -393,6 +411,7 @@ def staff_roles_view(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 @login_required
+@_only_for(access.visible_staff_for_user)
 @sudo_required
 def staff_reset_mfa_view(request: HttpRequest, account_id: int) -> HttpResponse:
     account = access.get_account_for_user(_user(request), account_id)
@@ -414,6 +433,7 @@ def staff_reset_mfa_view(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 @login_required
+@_only_for(access.visible_staff_for_user)
 @sudo_required
 def staff_active_view(request: HttpRequest, account_id: int) -> HttpResponse:
     account = access.get_account_for_user(_user(request), account_id)
@@ -462,9 +482,9 @@ def api_key_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@_only_for(access.visible_api_keys_for_user)
 @sudo_required
 def api_key_create_view(request: HttpRequest) -> HttpResponse:
-    access.visible_api_keys_for_user(_user(request))
     form = APIKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

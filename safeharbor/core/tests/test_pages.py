@@ -114,7 +114,7 @@ def test_the_admin_site_signs_in_only_through_safeharbors_login() -> None:
     assert response.status_code == 302
 
 
-def test_accounts_cannot_be_edited_in_the_admin_site(cast) -> None:  # type: ignore[no-untyped-def]
+def test_accounts_cannot_be_edited_in_the_admin_site(cast) -> None:
     admin = cast["admin"]
     target = cast["researcher"].user
     assert admin.client.get(f"/admin/accounts/user/{target.pk}/change/").status_code == 200
@@ -126,7 +126,7 @@ def test_accounts_cannot_be_edited_in_the_admin_site(cast) -> None:  # type: ign
     assert target.username == "researcher"
 
 
-def test_healthz_ignores_tasks_scheduled_for_later(settings) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_ignores_tasks_scheduled_for_later(settings) -> None:
     from datetime import timedelta
 
     import time_machine
