@@ -202,11 +202,14 @@ def _window_start() -> datetime:
 
 
 def _throttle_key(identifier: str) -> str:
-    """Failures count per account whether the username or the email was typed."""
+    """Failures count per account whether the username or the email was typed. What matches no
+    account is kept only as a digest: people type passwords into the username field."""
     identifier = identifier.strip().lower()
     field = "email__iexact" if "@" in identifier else "username__iexact"
     username = User.objects.filter(**{field: identifier}).values_list("username", flat=True).first()
-    return (username or identifier).lower()[:254]
+    if username:
+        return username.lower()
+    return "unknown:" + salted_hmac("safeharbor.login-identifier", identifier).hexdigest()[:32]
 
 
 def throttle_message(identifier: str, request: HttpRequest) -> str | None:
@@ -222,14 +225,15 @@ def throttle_message(identifier: str, request: HttpRequest) -> str | None:
     )
     if not too_many:
         return None
-    oldest = (
-        by_identifier.order_by("created_at").first()
-        or recent.filter(ip=ip).order_by("created_at").first()
-    )
-    wait = settings.SAFEHARBOR_LOGIN_LOCKOUT_MINUTES
-    if oldest is not None:
-        remaining = oldest.created_at + timedelta(minutes=wait) - timezone.now()
-        wait = max(1, math.ceil(remaining.total_seconds() / 60))
+    # Sign-in reopens when enough failures have aged out of the window to fall below the limit.
+    window = timedelta(minutes=settings.SAFEHARBOR_LOGIN_LOCKOUT_MINUTES)
+    reopen_at = timezone.now()
+    checks = [(by_identifier, limit)] + ([(recent.filter(ip=ip), limit * 4)] if ip else [])
+    for failures, allowed in checks:
+        times = list(failures.order_by("-created_at").values_list("created_at", flat=True))
+        if len(times) >= allowed:
+            reopen_at = max(reopen_at, times[allowed - 1] + window)
+    wait = max(1, math.ceil((reopen_at - timezone.now()).total_seconds() / 60))
     return (
         f"Too many failed sign-in attempts. For your account's safety, sign-in is paused: "
         f"try again in {wait} minute{'s' if wait != 1 else ''}, or reset your password."
@@ -244,7 +248,7 @@ def record_login_failure(identifier: str, request: HttpRequest, *, stage: str) -
             "accounts.login_failed",
             actor=None,
             request=request,
-            details={"identifier": _throttle_key(identifier), "stage": stage},
+            details={"account": _throttle_key(identifier), "stage": stage},
         )
 
 
@@ -345,6 +349,8 @@ def _replace_recovery_codes(user: User) -> list[str]:
 
 
 def regenerate_recovery_codes(user: User, *, request: HttpRequest | None = None) -> list[str]:
+    if not user.has_confirmed_mfa:
+        raise AccountError("Set up two-factor authentication first; recovery codes belong to it.")
     with transaction.atomic():
         codes = _replace_recovery_codes(user)
         record_audit(

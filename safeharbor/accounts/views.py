@@ -199,7 +199,11 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
 @sudo_required
 @require_POST
 def recovery_codes_new_view(request: HttpRequest) -> HttpResponse:
-    codes = services.regenerate_recovery_codes(request.user, request=request)  # type: ignore[arg-type]
+    try:
+        codes = services.regenerate_recovery_codes(_user(request), request=request)
+    except services.AccountError as error:
+        messages.error(request, str(error))
+        return redirect("accounts:security")
     request.session[_PENDING_CODES] = codes
     return redirect("accounts:recovery_codes")
 
@@ -275,6 +279,9 @@ def verify_email_view(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     user = User.objects.filter(pk=user_id).first()
     if user is None or not email_verification_token.check_token(user, token):
         return render(request, "accounts/verify_email_failed.html", status=400)
+    if request.method != "POST":
+        # Mail scanners open links; only a person pressing the button confirms the address.
+        return render(request, "accounts/verify_email_confirm.html", {"pending_user": user})
     services.verify_email(user, request=request)
     messages.success(request, "Your email address is confirmed. You can sign in now.")
     return redirect("accounts:login")

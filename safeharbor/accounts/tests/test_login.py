@@ -68,7 +68,7 @@ def test_a_wrong_password_gives_a_clear_error_and_no_session(researcher: Member)
     assert signed_in_user_id(client) is None
     assert audit_rows("accounts.login") == []
     failure = only_audit_row("accounts.login_failed")
-    assert failure.details == {"identifier": "researcher", "stage": "password"}
+    assert failure.details == {"account": "researcher", "stage": "password"}
     assert failure.actor_id is None
     assert LoginFailure.objects.filter(identifier="researcher").count() == 1
 
@@ -79,7 +79,21 @@ def test_an_unknown_account_gets_the_same_error_as_a_wrong_password(db: None) ->
     assert response.context["form"].non_field_errors() == [
         "That username or email and password do not match an account we know."
     ]
-    assert only_audit_row("accounts.login_failed").details["identifier"] == "nobody@example.org"
+    account = only_audit_row("accounts.login_failed").details["account"]
+    assert account.startswith("unknown:")
+    assert "nobody" not in account
+
+
+def test_a_password_typed_into_the_username_field_is_never_stored(db: None) -> None:
+    from safeharbor.accounts.models import LoginFailure
+    from safeharbor.core.models import AuditEvent
+
+    sign_in(Client(), "My Secret Passphrase 99", "")
+    sign_in(Client(), "My Secret Passphrase 99", "x")
+    stored = [str(e.details) for e in AuditEvent.objects.all()]
+    stored += list(LoginFailure.objects.values_list("identifier", flat=True))
+    assert stored
+    assert not [text for text in stored if "passphrase" in text.lower()]
 
 
 def test_an_unverified_researcher_is_sent_to_the_verification_page(db: None) -> None:

@@ -114,7 +114,7 @@ def test_it_refuses_a_wrong_totp_code_and_counts_the_failure(
     assert client.get("/dashboard/")["Location"] == "/accounts/mfa/"
     assert audit_rows("accounts.login") == []
     assert only_audit_row("accounts.login_failed").details == {
-        "identifier": "admin",
+        "account": "admin",
         "stage": "mfa",
     }
     assert LoginFailure.objects.filter(identifier="admin").count() == 1
@@ -359,3 +359,12 @@ def test_a_researcher_who_turned_on_mfa_is_asked_for_a_code(
     assert client.get("/dashboard/")["Location"] == "/accounts/mfa/"
     enter_code(client, code_for(secret))
     assert client.get("/dashboard/").status_code == 200
+
+
+def test_recovery_codes_cannot_be_made_without_mfa(researcher: Member) -> None:
+    session = researcher.client.session
+    session[SUDO_SESSION_KEY] = 4_102_444_800  # far in the future: sudo granted
+    session.save()
+    response = researcher.client.post("/accounts/mfa/recovery-codes/new/")
+    assert response["Location"] == "/accounts/security/"
+    assert not RecoveryCode.objects.filter(user=researcher.user).exists()

@@ -59,8 +59,15 @@ def test_it_creates_an_unverified_researcher_and_emails_a_link(registered: Clien
     assert link_in_last_email().startswith("/accounts/verify/")
 
 
-def test_the_link_verifies_the_address_and_is_audited(registered: Client) -> None:
+def test_opening_the_link_asks_for_a_click_and_does_not_verify_yet(registered: Client) -> None:
     response = Client().get(link_in_last_email())
+    assert response.status_code == 200
+    assert b"Confirm my email address" in response.content
+    assert User.objects.get(username=GOOD["username"]).email_verified_at is None
+
+
+def test_the_link_verifies_the_address_and_is_audited(registered: Client) -> None:
+    response = Client().post(link_in_last_email())
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
     user = User.objects.get(username="marie.curie")
@@ -72,8 +79,8 @@ def test_the_link_verifies_the_address_and_is_audited(registered: Client) -> Non
 
 def test_the_link_works_only_once(registered: Client) -> None:
     link = link_in_last_email()
-    Client().get(link)
-    response = Client().get(link)
+    Client().post(link)
+    response = Client().post(link)
     assert response.status_code == 400
     assert len(audit_rows("accounts.email_verified")) == 1
 
@@ -191,14 +198,14 @@ def test_resend_sends_a_new_link_that_works(
     assert response.status_code == 302
     assert len(mail.outbox) == 2
     assert mail.outbox[1].to == ["marie@example.org"]
-    assert Client().get(link_in_last_email()).status_code == 302
+    assert Client().post(link_in_last_email()).status_code == 302
     assert User.objects.get(username="marie.curie").email_verified_at is not None
 
 
 def test_resend_after_verification_sends_nothing(
     registered: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
-    Client().get(link_in_last_email())
+    Client().post(link_in_last_email())
     with django_capture_on_commit_callbacks(execute=True):
         registered.post("/accounts/verify/sent/")
     assert len(mail.outbox) == 1

@@ -139,7 +139,7 @@ def test_a_wrong_password_is_refused_and_counted(admin: Member, clock: TimeMachi
     assert SUDO_SESSION_KEY not in admin.client.session
     assert admin.client.get("/accounts/staff/new/").status_code == 302
     failure = only_audit_row("accounts.login_failed")
-    assert failure.details == {"identifier": "admin", "stage": "sudo"}
+    assert failure.details == {"account": "admin", "stage": "sudo"}
     assert LoginFailure.objects.filter(identifier="admin").count() == 1
     assert audit_rows("accounts.sudo") == []
 
