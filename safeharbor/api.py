@@ -12,6 +12,7 @@ from ninja.renderers import JSONRenderer
 
 from safeharbor.accounts.api import router as accounts_router
 from safeharbor.core.api import router as core_router
+from safeharbor.passwords.api import router as passwords_router
 from safeharbor.core.problems import PROBLEM_CONTENT_TYPE, Problem, problem_document
 
 logger = logging.getLogger("safeharbor.api")
@@ -94,3 +95,4 @@ def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("", accounts_router)
 api.add_router("", core_router)
+api.add_router("", passwords_router)

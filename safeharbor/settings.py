@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "safeharbor.core",
     "safeharbor.accounts",
+    "safeharbor.passwords",
 ]
 
 MIDDLEWARE = [
@@ -189,14 +190,10 @@ PASSWORD_HASHERS = [
 if TESTING:
     # Argon2 costs ~100 ms a hash by design; the suite hashes thousands of passwords.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
+# The installation's password policy (NIST SP 800-63B-4 by default; administrators choose).
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "safeharbor.passwords.validators.PasswordPolicyValidator"}]
+# A breached-password index built with `safeharbor pwned build`; without one, no breach check.
+SAFEHARBOR_PWNED_INDEX = env_optional("SAFEHARBOR_PWNED_INDEX")
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
 
 SAFEHARBOR_LOGIN_MAX_FAILURES = env_int("SAFEHARBOR_LOGIN_MAX_FAILURES", 5, minimum=1)

@@ -116,7 +116,7 @@ def test_the_new_password_must_be_strong(
     ask_for_reset(django_capture_on_commit_callbacks, "researcher@example.org")
     response = choose_password(link_in_last_email(), "short")
     assert response.status_code == 200
-    assert "This password is too short" in " ".join(
+    assert "Use at least 15 characters" in " ".join(
         response.context["form"].errors["new_password2"]
     )
     assert User.objects.get(pk=user_of(researcher).pk).check_password(PASSWORD)

@@ -94,7 +94,7 @@ def test_the_invited_person_sets_a_password_and_must_then_set_up_mfa(
     invite(boss, django_capture_on_commit_callbacks)
     browser = Client()
     set_password_page = browser.get(link_in_last_email())["Location"]
-    password = "grace hopper's compiler 1952"
+    password = "hopper's compiler from 1952"
     response = browser.post(
         set_password_page, {"new_password1": password, "new_password2": password}
     )

@@ -1,0 +1,38 @@
+"""Where breach counts come from: the local index named by SAFEHARBOR_PWNED_INDEX, opened once
+per process through mmap. Without one, breach checks are skipped and say so."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+_lock = threading.Lock()
+_opened: dict[str, Any] = {}
+
+
+def local_index() -> Any | None:
+    path = getattr(settings, "SAFEHARBOR_PWNED_INDEX", None)
+    if not path:
+        return None
+    with _lock:
+        index = _opened.get(path)
+        if index is None:
+            from safeharbor.passwords.breach.index import open_index
+
+            index = open_index(Path(path))
+            _opened[path] = index
+    return index
+
+
+def breach_count(password: str) -> int | None:
+    """How often the password appears in the breach corpus; None when no corpus is configured."""
+    index = local_index()
+    if index is None:
+        return None
+    from safeharbor.passwords.breach.index import ntlm_digest, sha1_digest
+
+    digest = sha1_digest(password) if index.mode == "sha1" else ntlm_digest(password)
+    return int(index.count(digest))
