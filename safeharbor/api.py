@@ -12,8 +12,8 @@ from ninja.renderers import JSONRenderer
 
 from safeharbor.accounts.api import router as accounts_router
 from safeharbor.core.api import router as core_router
-from safeharbor.passwords.api import router as passwords_router
 from safeharbor.core.problems import PROBLEM_CONTENT_TYPE, Problem, problem_document
+from safeharbor.passwords.api import router as passwords_router
 
 logger = logging.getLogger("safeharbor.api")
 

@@ -8,6 +8,7 @@ Profiles (SAFEHARBOR_ENV):
 
 from __future__ import annotations
 
+import os
 import secrets
 import zoneinfo
 from pathlib import Path
@@ -35,6 +36,8 @@ DATA_DIR = Path(env_str("SAFEHARBOR_DATA_DIR", str(PROJECT_DIR / "var"))).resolv
 try:
     # WhiteNoise expects STATIC_ROOT to exist even before the first collectstatic.
     (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
+    if not os.access(DATA_DIR, os.W_OK):
+        raise PermissionError(13, "Permission denied")
 except OSError as _error:
     raise ConfigurationError(
         f"SAFEHARBOR_DATA_DIR is {str(DATA_DIR)!r}, which cannot be created or written "
@@ -88,7 +91,7 @@ if _site_url is None and PRODUCTION:
         "used in emailed links, e.g. https://safety.example.org"
     )
 SITE_URL = (_site_url or "http://127.0.0.1:8000").rstrip("/")
-if not SITE_URL.startswith(("http://", "https://")):
+if not SITE_URL.lower().startswith(("http://", "https://")):
     raise ConfigurationError(
         "SAFEHARBOR_SITE_URL must be the public address, e.g. https://safety.example.org; "
         f"got {SITE_URL!r}."

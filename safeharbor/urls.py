@@ -2,16 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 
 from safeharbor.api import api
-from safeharbor.core.views import staff_login_redirect
+from safeharbor.core.views import password_change_redirect, staff_login_redirect
 
 admin.site.site_header = "Safeharbor administration"
 admin.site.site_title = "Safeharbor"
 # Sign-in happens only on Safeharbor's own page (throttled, audited, with MFA), never the admin's.
 admin.site.login = staff_login_redirect  # type: ignore[method-assign]
+admin.site.password_change = password_change_redirect  # type: ignore[method-assign,assignment]
 
 urlpatterns = [
     path("", include("safeharbor.core.urls")),
     path("accounts/", include("safeharbor.accounts.urls")),
+    path("passwords/", include("safeharbor.passwords.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,9 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
 from safeharbor.accounts.models import APIKey, User
@@ -36,6 +38,24 @@ class APIKeyAdmin(admin.ModelAdmin):
     """Keys are created and revoked on the API keys page (shown once, audited); read-only here."""
 
     list_display = ("name", "prefix", "created_at", "revoked_at", "last_used_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(DjangoGroupAdmin):
+    """Roles are defined in code (roles.py and each app's AppConfig) and applied by
+    `safeharbor setup`; editing them here would bypass review and the audit log."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from safeharbor.accounts import tasks
 from safeharbor.accounts.models import User
 from safeharbor.accounts.roles import ROLES
 from safeharbor.accounts.scopes import known_scopes
+from safeharbor.passwords.widgets import PasswordWithMeterInput
 
 
 class LoginForm(forms.Form):
@@ -82,8 +84,11 @@ class RegistrationForm(forms.Form):
     password = forms.CharField(
         label=_("Password"),
         strip=False,
-        help_text=_("At least 12 characters. A passphrase of several words is easy to remember."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "At least 15 characters; any characters, spaces included. A few unrelated words "
+            "make a passphrase that is long and easy to remember."
+        ),
+        widget=PasswordWithMeterInput(),
     )
 
     def clean_username(self) -> str:
@@ -110,6 +115,20 @@ class RegistrationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return data
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Choosing a password after a reset link or an invitation, with the strength meter."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].widget = PasswordWithMeterInput()
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].widget = PasswordWithMeterInput()
 
 
 class PasswordResetForm(DjangoPasswordResetForm):

@@ -23,9 +23,11 @@ from django.views.decorators.http import require_POST
 from safeharbor.accounts import access, services
 from safeharbor.accounts.forms import (
     APIKeyForm,
+    ChangePasswordForm,
     CodeForm,
     EnrolForm,
     LoginForm,
+    NewPasswordForm,
     PasswordResetForm,
     RegistrationForm,
     StaffCreateForm,
@@ -301,6 +303,7 @@ password_reset_done_view = auth_views.PasswordResetDoneView.as_view(
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
+    form_class = NewPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
 
     def form_valid(self, form):
@@ -320,6 +323,7 @@ password_reset_complete_view = auth_views.PasswordResetCompleteView.as_view(
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+    form_class = ChangePasswordForm
     success_url = reverse_lazy("accounts:security")
 
     def form_valid(self, form):

@@ -180,6 +180,8 @@ def verify_audit_chain() -> ChainReport:
             f"rows from #{head_sequence + 1} on were added outside the audit service or the head "
             f"was rolled back: the head records row #{head_sequence}",
         )
+    if head_hash != expected_prev and checked == 0:
+        return ChainReport(False, 0, 1, "the log is empty but its head was altered")
     if head_hash != expected_prev:
         return ChainReport(
             False,

@@ -9,6 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Case, F, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 TASK_BACKLOG_WARNING = timedelta(minutes=10)
@@ -44,13 +46,19 @@ def check_task_queue() -> Check:
         except redis.RedisError as error:
             return Check(False, {"backend": backend, "error": error.__class__.__name__})
         return Check(True, {"backend": backend})
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
     try:
         now = timezone.now()
-        waiting = DBTaskResult.objects.ready()  # excludes tasks scheduled for later
+        # Waiting since it could first run: enqueued, or due (tasks scheduled for later).
+        waiting = DBTaskResult.objects.ready().annotate(
+            due=Case(
+                When(run_after=get_date_max(), then=F("enqueued_at")),  # "run any time"
+                default=Greatest("enqueued_at", "run_after"),
+            )
+        )
         count = waiting.count()
-        oldest = waiting.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+        oldest = waiting.order_by("due").values_list("due", flat=True).first()
     except DatabaseError as error:
         return Check(False, {"backend": backend, "error": error.__class__.__name__})
     age = (now - oldest).total_seconds() if oldest else 0.0

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from safeharbor.accounts.roles import ROLES
@@ -14,8 +15,16 @@ from safeharbor.core.forms import AuditFilterForm
 
 
 def staff_login_redirect(request: HttpRequest, extra_context: object = None) -> HttpResponse:
-    """The admin site's login: send people to Safeharbor's own sign-in, then back."""
+    """The admin site's login: send people to Safeharbor's own sign-in, then back. Someone
+    signed in who may not use the admin site gets a 404 (not a loop back to sign-in)."""
+    if request.user.is_authenticated:
+        raise Http404
     return redirect_to_login(request.GET.get("next", "/admin/"))
+
+
+def password_change_redirect(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """The admin site's password change: Safeharbor's own page (policy, meter, audit)."""
+    return HttpResponseRedirect(reverse("accounts:password_change"))
 
 
 def home_view(request: HttpRequest) -> HttpResponse:

@@ -125,3 +125,10 @@ def test_rows_cannot_be_saved_again_or_deleted_through_the_model(
 
 def test_an_empty_log_verifies() -> None:
     assert verify_audit_chain().ok
+
+
+def test_verify_catches_an_altered_head_of_an_empty_log() -> None:
+    AuditChainHead.objects.create(pk=1, sequence=0, hash="f" * 64)
+    report = verify_audit_chain()
+    assert (report.ok, report.broken_sequence, report.checked) == (False, 1, 0)
+    assert report.reason == "the log is empty but its head was altered"

@@ -144,3 +144,45 @@ def test_healthz_ignores_tasks_scheduled_for_later(settings) -> None:
         response = Client().get("/healthz")
     assert response.status_code == 200
     assert json.loads(response.content)["checks"]["tasks"]["waiting"] == 0
+
+
+def test_a_scheduled_task_waits_from_when_it_is_due(settings) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from safeharbor.accounts.tasks import send_verification_email
+
+    settings.TASK_BACKEND = "database"
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    with time_machine.travel("2026-01-01 00:00Z", tick=False):
+        send_verification_email.using(run_after=timezone.now() + timedelta(hours=1)).enqueue(1)
+    with time_machine.travel("2026-01-01 01:05Z", tick=False):
+        body = json.loads(Client().get("/healthz").content)
+    assert body["checks"]["tasks"] == {
+        "ok": True,
+        "backend": "database",
+        "waiting": 1,
+        "oldest_waiting_seconds": 300.0,
+    }
+
+
+def test_a_signed_in_person_without_admin_access_gets_404_not_a_loop(cast) -> None:
+    response = cast["researcher"].client.get("/admin/", follow=True)
+    assert response.status_code == 404
+    assert len(response.redirect_chain) <= 2
+
+
+def test_roles_and_the_admins_password_change_are_not_editable_in_the_admin(cast) -> None:
+    from django.contrib.auth.models import Group
+
+    client = cast["admin"].client
+    group = Group.objects.get(name="Administrator")
+    response = client.post(f"/admin/auth/group/{group.pk}/change/", {"name": "Renamed"})
+    assert response.status_code == 403
+    assert Group.objects.filter(name="Administrator").exists()
+    response = client.get("/admin/password_change/")
+    assert response["Location"] == "/accounts/password/change/"

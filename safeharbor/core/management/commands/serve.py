@@ -29,6 +29,7 @@ class Command(BaseCommand):
             str(options["threads"]),
             "--access-logfile",
             "-",
+            "--no-control-socket",
             "--graceful-timeout",
             "10",
             "--forwarded-allow-ips",
