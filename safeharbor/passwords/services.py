@@ -90,9 +90,19 @@ def check_password(
                 "that are not valid text (unpaired surrogates); type it again.",
             ),
         )
-    if len(password) > MAX_CHECKED_INPUT:
+    if len(password) > max(rules.max_length, MAX_CHECKED_INPUT) or (
+        len(password) > 4 * rules.max_length  # NFC never shrinks text by 4x: skip the work
+    ):
         return _refused(rules, Violation("too_long", f"Use at most {rules.max_length} characters."))
     normalized = normalize(password)
+    if len(normalized) > rules.max_length:
+        return _refused(
+            rules,
+            Violation(
+                "too_long",
+                f"Use at most {rules.max_length} characters; this one has {len(normalized):,}.",
+            ),
+        )
     words = _context_words(username, email, context_words or [], policy)
     strength = estimate_strength(normalized, words)
     breached = (
