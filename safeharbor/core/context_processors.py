@@ -26,6 +26,11 @@ def _items() -> list[NavItem]:
         NavItem("Audit log", reverse("core:audit_list"), permission="core.view_auditevent"),
         NavItem("Staff", reverse("accounts:staff_list"), permission="accounts.manage_staff"),
         NavItem("API keys", reverse("accounts:api_keys"), permission="accounts.manage_api_keys"),
+        NavItem(
+            "Password policy",
+            reverse("passwords:policy"),
+            permission="passwords.change_passwordpolicy",
+        ),
         NavItem("Security", reverse("accounts:security")),
     ]
 

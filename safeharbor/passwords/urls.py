@@ -6,4 +6,5 @@ app_name = "passwords"
 
 urlpatterns = [
     path("meter/", views.meter_view, name="meter"),
+    path("policy/", views.policy_view, name="policy"),
 ]

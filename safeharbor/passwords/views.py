@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from safeharbor.passwords.services import check_password
+from safeharbor.accounts.sudo import has_sudo, sudo_required
+from safeharbor.passwords.access import get_policy_for_user
+from safeharbor.passwords.forms import PasswordPolicyForm
+from safeharbor.passwords.policy import PRESETS
+from safeharbor.passwords.services import check_password, rules_of, update_policy
 
 LABELS = ["Very weak", "Weak", "Fair", "Strong", "Very strong"]
 METER_FIELDS = {"password", "new_password1", "password1"}
@@ -32,3 +38,33 @@ def meter_view(request: HttpRequest) -> HttpResponse:
     if result is not None:
         label = "Not accepted" if not result.accepted else LABELS[result.score]
     return render(request, "passwords/partials/meter.html", {"result": result, "label": label})
+
+
+@login_required
+def policy_view(request: HttpRequest) -> HttpResponse:
+    """The installation's password policy: shown to administrators, changed after sudo."""
+    policy = get_policy_for_user(request.user)
+    if request.method == "POST":
+        return _change_policy(request)
+    form = PasswordPolicyForm(instance=policy)
+    return render(
+        request,
+        "passwords/policy.html",
+        {"form": form, "rules": rules_of(policy), "presets": PRESETS, "sudo": has_sudo(request)},
+    )
+
+
+@sudo_required
+def _change_policy(request: HttpRequest) -> HttpResponse:
+    policy = get_policy_for_user(request.user)
+    form = PasswordPolicyForm(request.POST, instance=policy)
+    if form.is_valid():
+        update_policy(form.cleaned_data, actor=request.user, request=request)
+        messages.success(request, "The password policy is saved; it applies to new passwords.")
+        return redirect("passwords:policy")
+    return render(
+        request,
+        "passwords/policy.html",
+        {"form": form, "rules": rules_of(policy), "presets": PRESETS, "sudo": True},
+        status=400,
+    )
