@@ -182,6 +182,5 @@ def test_passwords_are_hashed_with_argon2_outside_tests(tmp_path: Path) -> None:
         "-c",
         "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])",
     )
-    assert (
-        result.stdout.strip().splitlines()[-1] == "django.contrib.auth.hashers.Argon2PasswordHasher"
-    )
+    expected = "safeharbor.passwords.hashers.NormalizingArgon2PasswordHasher"
+    assert result.stdout.strip().splitlines()[-1] == expected
