@@ -197,6 +197,23 @@ if TESTING:
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "safeharbor.passwords.validators.PasswordPolicyValidator"}]
 # A breached-password index built with `safeharbor pwned build`; without one, no breach check.
 SAFEHARBOR_PWNED_INDEX = env_optional("SAFEHARBOR_PWNED_INDEX")
+# Outbound HTTP (safeharbor.core.http_client): loopback/private destinations refused unless true.
+SAFEHARBOR_OUTBOUND_ALLOW_PRIVATE = env_bool("SAFEHARBOR_OUTBOUND_ALLOW_PRIVATE", False)
+# Range API for breach checks when no local index is configured; "off" disables remote checks.
+SAFEHARBOR_PWNED_REMOTE_URL = env_str(
+    "SAFEHARBOR_PWNED_REMOTE_URL", "off" if TESTING else "https://api.pwnedpasswords.com"
+).rstrip("/")
+if SAFEHARBOR_PWNED_REMOTE_URL.lower() != "off" and not SAFEHARBOR_PWNED_REMOTE_URL.startswith(
+    ("http://", "https://")
+):
+    raise ConfigurationError(
+        "SAFEHARBOR_PWNED_REMOTE_URL must start with http:// or https://, or be off; "
+        f"got {SAFEHARBOR_PWNED_REMOTE_URL!r}."
+    )
+SAFEHARBOR_PWNED_REMOTE_TIMEOUT = env_int(
+    "SAFEHARBOR_PWNED_REMOTE_TIMEOUT", 3, minimum=1, maximum=30
+)
+SAFEHARBOR_PWNED_FAIL_CLOSED = env_bool("SAFEHARBOR_PWNED_FAIL_CLOSED", False)
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
 
 SAFEHARBOR_LOGIN_MAX_FAILURES = env_int("SAFEHARBOR_LOGIN_MAX_FAILURES", 5, minimum=1)

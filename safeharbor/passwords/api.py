@@ -32,7 +32,10 @@ class PasswordCheckOut(Schema):
     guesses_log10: float
     crack_time_display: str
     feedback: FeedbackOut
-    breached_count: int | None = Field(description="null when no breach corpus is configured.")
+    breached_count: int | None = Field(
+        description="null when no breach corpus is configured, or the remote range service "
+        "could not be reached (the check was skipped)."
+    )
     violations: list[ViolationOut]
     policy: str
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from safeharbor.core.audit import record_audit
 from safeharbor.passwords.breach.checker import breach_count
+from safeharbor.passwords.breach.remote import BreachCheckUnavailable
 from safeharbor.passwords.models import PasswordPolicy
 from safeharbor.passwords.policy import (
     CUSTOM,
@@ -105,11 +106,14 @@ def check_password(
         )
     words = _context_words(username, email, context_words or [], policy)
     strength = estimate_strength(normalized, words)
-    breached = (
-        breach_count(normalized)
-        if rules.check_breached and 0 < len(normalized) <= rules.max_length
-        else None
-    )
+    try:
+        breached = (
+            breach_count(normalized)
+            if rules.check_breached and 0 < len(normalized) <= rules.max_length
+            else None
+        )
+    except BreachCheckUnavailable as error:
+        return _refused(rules, Violation("breach_check_unavailable", str(error)))
     violations = check_rules(
         normalized,
         rules,

@@ -28,10 +28,15 @@ def local_index() -> Any | None:
 
 
 def breach_count(password: str) -> int | None:
-    """How often the password appears in the breach corpus; None when no corpus is configured."""
+    """How often the password appears in breaches: the local index when configured, else the remote
+    range API. None when neither is configured or the remote one is unreachable and fails open;
+    raises BreachCheckUnavailable when it fails closed."""
     index = local_index()
     if index is None:
-        return None
+        from safeharbor.passwords.breach.remote import configured_remote_checker
+
+        remote = configured_remote_checker()
+        return None if remote is None else remote.count(password)
     from safeharbor.passwords.breach.index import ntlm_digest, sha1_digest
 
     digest = sha1_digest(password) if index.mode == "sha1" else ntlm_digest(password)
