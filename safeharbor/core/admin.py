@@ -6,8 +6,21 @@ from django.http import HttpRequest
 from safeharbor.core.models import AuditEvent
 
 
+class ReadOnlyAdminMixin:
+    """For models whose changes must go through a service (sudo, audit): view only."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the audit log is written only by record_audit()."""
 
     list_display = (
@@ -22,12 +35,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("action", "target_type", "created_at")
     search_fields = ("actor_label", "action", "target_label", "target_id", "ip")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

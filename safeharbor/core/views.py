@@ -66,30 +66,27 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@never_cache
-def healthz_view(request: HttpRequest) -> JsonResponse:
-    checks = {"database": health.check_database(), "tasks": health.check_task_queue()}
+def _checks_response(checks: dict[str, health.Check], good: str, bad: str) -> JsonResponse:
     ok = all(check.ok for check in checks.values())
     return JsonResponse(
         {
-            "status": "ok" if ok else "unhealthy",
+            "status": good if ok else bad,
             "checks": {name: {"ok": c.ok, **c.detail} for name, c in checks.items()},
         },
         status=200 if ok else 503,
     )
+
+
+@never_cache
+def healthz_view(request: HttpRequest) -> JsonResponse:
+    checks = {"database": health.check_database(), "tasks": health.check_task_queue()}
+    return _checks_response(checks, "ok", "unhealthy")
 
 
 @never_cache
 def readyz_view(request: HttpRequest) -> JsonResponse:
     checks = {"database": health.check_database(), "migrations": health.check_migrations()}
-    ok = all(check.ok for check in checks.values())
-    return JsonResponse(
-        {
-            "status": "ready" if ok else "not ready",
-            "checks": {name: {"ok": c.ok, **c.detail} for name, c in checks.items()},
-        },
-        status=200 if ok else 503,
-    )
+    return _checks_response(checks, "ready", "not ready")
 
 
 def error_404_view(request: HttpRequest, exception: Exception) -> HttpResponse:
