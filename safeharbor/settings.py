@@ -197,6 +197,8 @@ if TESTING:
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "safeharbor.passwords.validators.PasswordPolicyValidator"}]
 # A breached-password index built with `safeharbor pwned build`; without one, no breach check.
 SAFEHARBOR_PWNED_INDEX = env_optional("SAFEHARBOR_PWNED_INDEX")
+# An NTLM index, served by the range API with ?mode=ntlm (never used to check passwords).
+SAFEHARBOR_PWNED_NTLM_INDEX = env_optional("SAFEHARBOR_PWNED_NTLM_INDEX")
 # Outbound HTTP (safeharbor.core.http_client): loopback/private destinations refused unless true.
 SAFEHARBOR_OUTBOUND_ALLOW_PRIVATE = env_bool("SAFEHARBOR_OUTBOUND_ALLOW_PRIVATE", False)
 # Range API for breach checks when no local index is configured; "off" disables remote checks.

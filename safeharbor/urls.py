@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from safeharbor.api import api
 from safeharbor.core.views import password_change_redirect, staff_login_redirect
+from safeharbor.passwords.views import range_view
 
 admin.site.site_header = "Safeharbor administration"
 admin.site.site_title = "Safeharbor"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", include("safeharbor.core.urls")),
     path("accounts/", include("safeharbor.accounts.urls")),
     path("passwords/", include("safeharbor.passwords.urls")),
+    path("range/<str:prefix>", range_view, name="pwned_range"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

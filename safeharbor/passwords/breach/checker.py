@@ -13,8 +13,11 @@ _lock = threading.Lock()
 _opened: dict[str, Any] = {}
 
 
-def local_index() -> Any | None:
-    path = getattr(settings, "SAFEHARBOR_PWNED_INDEX", None)
+def local_index(mode: str = "sha1") -> Any | None:
+    """The configured index for ``mode`` (SAFEHARBOR_PWNED_INDEX for SHA-1,
+    SAFEHARBOR_PWNED_NTLM_INDEX for NTLM), opened once per process."""
+    setting = "SAFEHARBOR_PWNED_NTLM_INDEX" if mode == "ntlm" else "SAFEHARBOR_PWNED_INDEX"
+    path = getattr(settings, setting, None)
     if not path:
         return None
     with _lock:
