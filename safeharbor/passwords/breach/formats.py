@@ -35,7 +35,8 @@ SUB_BUCKET_CHOICES = (0, 8)
 
 # Exact count codes: 1..15 are the count itself, 0 means "look in the escape table".
 EXACT_DIRECT_MAX = 15
-# Compact count classes: class k (1..15) means the count is at least 2**(k-1).
+# Compact count classes: class k (1..15) means the count is at least 2**(k-1); lookups answer
+# that power of two.
 COMPACT_CLASS_MAX = 15
 
 _HEADER = struct.Struct(
@@ -74,11 +75,6 @@ def count_code(count: int, format: str) -> int:
     if format == "exact":
         return count if count <= EXACT_DIRECT_MAX else 0
     return min(COMPACT_CLASS_MAX, count.bit_length())
-
-
-def compact_count(code: int) -> int:
-    """The count a compact index reports for a class: a lower bound, the class's power of two."""
-    return 1 << (code - 1)
 
 
 def choose_sub_bucket_bits(estimated_hashes: int, key_bits: int) -> int:

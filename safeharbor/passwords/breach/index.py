@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import mmap
-from math import isqrt
 import os
 import struct
+from math import isqrt
 from pathlib import Path
 from types import TracebackType
 
@@ -81,26 +81,10 @@ class _ComputedMasks:
 
 def _select_zero(zeros: int, high: int, records: int, masks: list[int] | _ComputedMasks) -> int:
     """Position of the zero numbered ``high`` (from 0) in a bucket's bitmap, given as an integer
-    whose set bits are the bitmap's zeros. Binary search on prefix popcounts; in a large bucket
-    (billions of hashes) first within a window around the position uniform hashes predict."""
+    whose set bits are the bitmap's zeros: a binary search on prefix popcounts. It lies between
+    ``high`` and ``high + records``."""
     wanted = high + 1
     lo, hi = high, high + records
-    if records > 256:
-        # The number of records below sub-bucket `high` is binomial: +-4 standard deviations.
-        guess = high + (records * wanted >> 8)
-        reach = 4 + 2 * isqrt(records)
-        start = max(lo, guess - reach)
-        need = wanted - (zeros & masks[start]).bit_count()
-        window = (zeros >> start) & masks[min(hi, guess + reach) - start + 1]
-        if need > 0 and window.bit_count() >= need:
-            lo, hi = 0, min(hi, guess + reach) - start
-            while lo < hi:
-                middle = (lo + hi) >> 1
-                if (window & masks[middle + 1]).bit_count() >= need:
-                    hi = middle
-                else:
-                    lo = middle + 1
-            return start + lo
     while lo < hi:
         middle = (lo + hi) >> 1
         if (zeros & masks[middle + 1]).bit_count() >= wanted:
@@ -108,6 +92,53 @@ def _select_zero(zeros: int, high: int, records: int, masks: list[int] | _Comput
         else:
             lo = middle + 1
     return lo
+
+
+def _window_select(
+    mapped: mmap.mmap,
+    bitmap_at: int,
+    first_bit: int,
+    high: int,
+    records: int,
+    masks: list[int] | _ComputedMasks,
+) -> tuple[int, int] | None:
+    """(position of the zero closing sub-bucket ``high``, records in it) for a large bucket
+    (hundreds of hashes: corpora of a few hundred million and up), reading only the bits before a
+    window around the position uniform hashes predict (the number of records below a sub-bucket
+    is binomial: the window spans 3 standard deviations) and the window itself. None when the
+    answer is not inside the window; the caller then searches the whole bucket."""
+    wanted = high + 1
+    guess = high + (records * wanted >> 8)
+    reach = 4 + 3 * isqrt(records) // 2
+    lo = max(high, guess - reach)
+    width = min(high + records, guess + reach) - lo + 1
+    window_bit = first_bit + lo
+    ones = 0
+    if lo:
+        prefix = int.from_bytes(
+            mapped[bitmap_at + (first_bit >> 3) : bitmap_at + ((window_bit + 7) >> 3)], "little"
+        )
+        ones = ((prefix >> (first_bit & 7)) & masks[lo]).bit_count()
+    need = wanted - (lo - ones)  # zeros still to pass from the window's start
+    if need <= 0:
+        return None
+    at = bitmap_at + (window_bit >> 3)
+    window = int.from_bytes(mapped[at : at + (((window_bit & 7) + width + 7) >> 3)], "little") >> (
+        window_bit & 7
+    )
+    zeros = ~window & masks[width]
+    if zeros.bit_count() < need:
+        return None
+    # Walk the window's zeros: the answer is the need-th, the zero before it bounds the run.
+    previous = -1
+    for _ in range(need - 1):
+        lowest = zeros & -zeros
+        previous = lowest.bit_length() - 1
+        zeros ^= lowest
+    position = (zeros & -zeros).bit_length() - 1
+    if previous < 0 and lo > high:
+        return None  # the run of records may begin before the window
+    return lo + position, position - previous - 1
 
 
 class BreachIndex:
@@ -208,19 +239,23 @@ class BreachIndex:
         if sub_bits:
             high = rest >> low_bits
             low = rest & low_mask
-            # The bucket's bitmap: for each sub-bucket, one 1 per record then a 0.
+            # The bucket's bitmap: for each sub-bucket, one 1 per record then a 0. Find the 0
+            # that closes sub-bucket `high`, and the run of 1s (its records) just before it.
             first_bit = start + (bucket << sub_bits)
-            span = end - start + sub_count
-            at = bitmap_at + (first_bit >> 3)
-            bits = int.from_bytes(
-                mapped[at : at + (((first_bit & 7) + span + 7) >> 3)], "little"
-            ) >> (first_bit & 7)
             masks = self._masks
-            zeros = ~bits & masks[span]
-            # Find the 0 that closes sub-bucket `high`: the smallest position with high + 1
-            # zeros at or below it. It lies between high and high + (records in the bucket).
-            lo = _select_zero(zeros, high, end - start, masks)
-            run = lo - (zeros & masks[lo]).bit_length()  # the 1s just before that 0
+            found = None
+            if end - start > 256:  # a large bucket: read only around the predicted position
+                found = _window_select(mapped, bitmap_at, first_bit, high, end - start, masks)
+            if found is None:
+                span = end - start + sub_count
+                at = bitmap_at + (first_bit >> 3)
+                bits = int.from_bytes(
+                    mapped[at : at + (((first_bit & 7) + span + 7) >> 3)], "little"
+                ) >> (first_bit & 7)
+                zeros = ~bits & masks[span]
+                lo = _select_zero(zeros, high, end - start, masks)
+                found = lo, lo - (zeros & masks[lo]).bit_length()
+            lo, run = found
             if not run:
                 return 0
             first = start + lo - high - run

@@ -7,7 +7,7 @@ straight into the final file, after room for the header); build.py joins them at
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .formats import Layout
@@ -120,8 +120,6 @@ class EncodeContext:
     state: EncoderState
     sinks: Sinks
     problems: ProblemLog
-    chunks_done: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Engine:

@@ -85,7 +85,8 @@ def test_a_sorted_corpus_is_found_with_large_counts_and_escapes(tmp_path: Path) 
     # Many hashes in one bucket with counts around the 15/16 boundary and up to the 32-bit limit.
     rng = random.Random(3)
     counts = [1, 15, 16, 17, 255, 256, 65536, 4294967295, 2, 1000, 14, 99999999]
-    digests = sorted({b"\xab\xcd\xe0" + rng.randbytes(17) for _ in range(200)})
+    # 1,500 in one bucket: the density of a 1.5-billion-hash corpus (windowed sub-bucket search).
+    digests = sorted({b"\xab\xcd\xe0" + rng.randbytes(17) for _ in range(1500)})
     corpus = [(digest, counts[i % len(counts)]) for i, digest in enumerate(digests)]
     source = write_single_file(corpus, tmp_path / "pwned.txt")
     for bits in (0, 8):
