@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import pyotp
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.http import HttpRequest
@@ -23,6 +23,7 @@ from safeharbor.accounts import tasks
 from safeharbor.accounts.models import APIKey, LoginFailure, RecoveryCode, TOTPDevice, User
 from safeharbor.accounts.roles import ADMIN, ROLES, ROLES_BY_SLUG
 from safeharbor.accounts.scopes import known_scopes
+from safeharbor.accounts.sudo import grant_sudo
 from safeharbor.core.audit import record_audit
 from safeharbor.core.requests import client_ip
 
@@ -269,6 +270,30 @@ def complete_login(request: HttpRequest, user: User, *, mfa: bool) -> None:
     """The person passed every factor: forget their failures and audit the sign-in."""
     clear_login_failures(user.username)
     record_audit("accounts.login", actor=user, request=request, target=user, details={"mfa": mfa})
+
+
+def sign_out(request: HttpRequest) -> None:
+    """End the session, audited."""
+    if request.user.is_authenticated:
+        record_audit("accounts.logout", request=request, target=request.user)
+    logout(request)
+
+
+def confirm_identity(request: HttpRequest, user: User) -> None:
+    """The person re-entered their password (and code): sudo mode for a few minutes, audited."""
+    grant_sudo(request)
+    record_audit("accounts.sudo", request=request, target=user)
+
+
+def password_was_reset(request: HttpRequest, user: User) -> None:
+    """After Django's reset form saved the new password: lift the account's pause, audit it."""
+    clear_login_failures(user.username)
+    record_audit("accounts.password_reset", actor=user, request=request, target=user)
+
+
+def password_was_changed(request: HttpRequest, user: User) -> None:
+    """After Django's change form saved the new password: audit it."""
+    record_audit("accounts.password_changed", actor=user, request=request, target=user)
 
 
 # --- TOTP and recovery codes ---------------------------------------------------------------------

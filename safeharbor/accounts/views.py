@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -39,7 +39,6 @@ from safeharbor.accounts.models import User
 from safeharbor.accounts.roles import ROLES_BY_NAME
 from safeharbor.accounts.sudo import grant_sudo, sudo_required
 from safeharbor.accounts.tokens import email_verification_token
-from safeharbor.core.audit import record_audit
 
 _PENDING_CODES = "safeharbor_new_recovery_codes"
 
@@ -112,9 +111,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        record_audit("accounts.logout", request=request, target=request.user)
-    logout(request)
+    services.sign_out(request)
     messages.info(request, "You are signed out.")
     return redirect("core:home")
 
@@ -237,8 +234,7 @@ def sudo_view(request: HttpRequest) -> HttpResponse:
             services.record_login_failure(user.username, request, stage="sudo-mfa")
             form.add_error("code", "Enter the current code from your authenticator app.")
         else:
-            grant_sudo(request)
-            record_audit("accounts.sudo", request=request, target=user)
+            services.confirm_identity(request, user)
             return HttpResponseRedirect(_safe_next(request))
     return render(
         request,
@@ -308,10 +304,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        services.clear_login_failures(form.user.username)
-        record_audit(
-            "accounts.password_reset", actor=form.user, request=self.request, target=form.user
-        )
+        services.password_was_reset(self.request, form.user)
         return response
 
 
@@ -328,7 +321,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        record_audit("accounts.password_changed", request=self.request, target=_user(self.request))
+        services.password_was_changed(self.request, _user(self.request))
         messages.success(self.request, "Your password is changed.")
         return response
 
