@@ -14,6 +14,8 @@ from safeharbor.accounts.api import router as accounts_router
 from safeharbor.core.api import router as core_router
 from safeharbor.core.problems import PROBLEM_CONTENT_TYPE, Problem, problem_document
 from safeharbor.passwords.api import router as passwords_router
+from safeharbor.safety.api import router as safety_router
+from safeharbor.safety.interventions.api import router as interventions_router
 
 logger = logging.getLogger("safeharbor.api")
 
@@ -96,3 +98,5 @@ def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("", accounts_router)
 api.add_router("", core_router)
 api.add_router("", passwords_router)
+api.add_router("", safety_router)
+api.add_router("", interventions_router)

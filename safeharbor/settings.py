@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "safeharbor.core",
     "safeharbor.accounts",
     "safeharbor.passwords",
+    "safeharbor.safety",
 ]
 
 MIDDLEWARE = [

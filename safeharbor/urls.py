@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("safeharbor.core.urls")),
     path("accounts/", include("safeharbor.accounts.urls")),
     path("passwords/", include("safeharbor.passwords.urls")),
+    path("safety/", include("safeharbor.safety.urls")),
     path("range/<str:prefix>", range_view, name="pwned_range"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

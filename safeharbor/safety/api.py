@@ -1,0 +1,5 @@
+"""The directory API: helplines and safety partners."""
+
+from ninja import Router
+
+router = Router(tags=["Safety Center"])
