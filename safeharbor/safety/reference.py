@@ -4,4 +4,7 @@ from __future__ import annotations
 
 
 def load_reference_data() -> str:
-    return "nothing to load yet"
+    from safeharbor.safety.interventions.services import load_shipped_term_lists
+    from safeharbor.safety.services import load_shipped_directory
+
+    return f"{load_shipped_directory()}; {load_shipped_term_lists()}"
