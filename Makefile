@@ -38,6 +38,7 @@ typecheck: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.password_strength --full
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.pwned_index --full
+	SAFEHARBOR_ENV=test $(BIN)/python -m bench.range_api --full
 
 clean:
 	rm -rf $(VENV) var artifacts

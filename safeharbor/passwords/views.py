@@ -73,47 +73,19 @@ def _change_policy(request: HttpRequest) -> HttpResponse:
     )
 
 
-RANGE_CACHE_SECONDS = 86_400
-
-
-def _plain(text: str, status: int) -> HttpResponse:
-    response = HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @csrf_exempt
 def range_view(request: HttpRequest, prefix: str) -> HttpResponse:
     """HIBP-compatible k-anonymity range API over the local exact index."""
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    mode = request.GET.get("mode", "sha1").lower()
-    if mode not in range_api.SUFFIX_DIGITS:
-        return _plain("The mode must be sha1 (the default) or ntlm.", 400)
-    if not range_api.PREFIX_PATTERN.fullmatch(prefix):
-        return _plain(
-            "The hash prefix was not in a valid format: use 5 hexadecimal characters.", 400
-        )
-    index = local_index(mode)
-    if index is None:
-        return _plain(f"No {mode.upper()} breached-password index is configured here.", 404)
-    if index.format != "exact":
-        return _plain("This installation has a compact index, which cannot list ranges.", 404)
-    rows = index.range(prefix.upper())
-    padded = request.headers.get("Add-Padding", "").lower() == "true"
-    body = range_api.padded_body(rows, mode) if padded else range_api.range_body(rows)
-    response = HttpResponse(body, content_type="text/plain")
-    response["Vary"] = "Add-Padding"
-    if padded:
-        response["Cache-Control"] = "no-store"  # random padding: never serve it twice
-    else:
-        response["Cache-Control"] = f"public, max-age={RANGE_CACHE_SECONDS}"
-        etag = range_api.etag_for(index, prefix, body)
-        response["ETag"] = etag
-        if request.headers.get("If-None-Match") == etag:
-            not_modified = HttpResponse(status=304)
-            not_modified["ETag"] = etag
-            not_modified["Cache-Control"] = response["Cache-Control"]
-            return not_modified
-    response["Access-Control-Allow-Origin"] = "*"
+    answer = range_api.range_response(
+        prefix,
+        mode=request.GET.get("mode"),
+        add_padding=request.headers.get("Add-Padding"),
+        if_none_match=request.headers.get("If-None-Match"),
+        index_for=local_index,
+    )
+    response = HttpResponse(answer.body, status=answer.status)
+    for name, value in answer.headers:
+        response[name] = value
     return response

@@ -27,6 +27,11 @@ from .formats import (
 )
 from .reference import md4
 
+try:  # the C hot paths, built with the package; the Python methods below are the reference
+    from . import _fast
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _fast = None  # type: ignore[assignment,unused-ignore]
+
 __all__ = [
     "BreachIndex",
     "IndexFormatError",
@@ -148,7 +153,9 @@ class BreachIndex:
     format: str
     hash_count: int
 
-    def __init__(self, path: Path, mapped: mmap.mmap, header: Header) -> None:
+    def __init__(
+        self, path: Path, mapped: mmap.mmap, header: Header, *, use_c: bool = True
+    ) -> None:
         layout = header.layout
         self.path = path
         self.header = header
@@ -196,6 +203,19 @@ class BreachIndex:
             self._records_at,
             self._exact,
         )
+        # Arguments of the C functions after (buffer, digest or bucket).
+        self._c_layout = (
+            self._directory_at,
+            self._width,
+            self._sub_bits,
+            self._bitmap_at,
+            self._records_at,
+            self._record_size,
+        )
+        self._c_escapes = (self._escape_directory_at, self._escapes_at)
+        self.implementation = "c" if use_c and _fast is not None else "python"
+        if self.implementation == "c":
+            self.count = self._count_c  # type: ignore[method-assign]
         largest_span = header.largest_bucket + self._sub_count + 1
         if self._sub_bits and largest_span <= _LARGEST_MASK_TABLE:
             _ensure_masks(largest_span)
@@ -205,10 +225,20 @@ class BreachIndex:
 
     # -- lookups --------------------------------------------------------------------------------
 
+    def _count_c(self, digest: bytes) -> int:
+        if len(digest) != self._digest_size:
+            raise ValueError(
+                f"a {self.mode} digest has {self._digest_size} bytes, not {len(digest)}"
+            )
+        return _fast.count(self._mapped, digest, *self._c_layout, self._exact, *self._c_escapes)
+
     def count(self, digest: bytes) -> int:
         """How many times the hash was seen; 0 when absent. ``digest`` is the raw SHA-1 (20 bytes)
         or NTLM (16 bytes) hash. A compact index answers a lower bound (a power of two), and may
-        rarely answer for an absent hash (see false_positive_rate)."""
+        rarely answer for an absent hash (see false_positive_rate).
+
+        This Python method is the reference; indexes opened with the C extension built answer
+        through its count() instead (``implementation`` says which)."""
         # One tuple unpack instead of a dozen attribute loads: this is the hot path.
         (
             mapped,
@@ -300,9 +330,7 @@ class BreachIndex:
         at = self._escapes_at + escape * ESCAPE_SIZE
         return int.from_bytes(self._mapped[at : at + ESCAPE_SIZE], "little")
 
-    def range(self, prefix: str) -> list[tuple[str, int]]:
-        """Every (SUFFIX, COUNT) under a five-hex-digit prefix, sorted: the content of HIBP's
-        ``GET /range/{prefix}``. Exact indexes only."""
+    def _check_range(self, prefix: str) -> int:
         if not isinstance(prefix, str) or len(prefix) != 5 or not _HEX_DIGITS.issuperset(prefix):
             raise ValueError(f"a range prefix is five hexadecimal digits, not {prefix!r}")
         if not self._exact:
@@ -310,7 +338,20 @@ class BreachIndex:
                 f"{self.path.name} is a compact index (truncated fingerprints, approximate "
                 "counts): it cannot list a range; build an exact index for the range API"
             )
-        bucket = int(prefix, 16)
+        return int(prefix, 16)
+
+    def range_body(self, prefix: str) -> bytes:
+        """The body of HIBP's ``GET /range/{prefix}``: ``SUFFIX:COUNT`` lines joined by CRLF,
+        byte for byte what the downloader's per-prefix file holds. Exact indexes only."""
+        bucket = self._check_range(prefix)
+        if self.implementation == "c":
+            return _fast.range_body(self._mapped, bucket, *self._c_layout, *self._c_escapes)
+        return "\r\n".join(f"{suffix}:{count}" for suffix, count in self.range(prefix)).encode()
+
+    def range(self, prefix: str) -> list[tuple[str, int]]:
+        """Every (SUFFIX, COUNT) under a five-hex-digit prefix, sorted: the content of HIBP's
+        ``GET /range/{prefix}``. Exact indexes only."""
+        bucket = self._check_range(prefix)
         mapped = self._mapped
         start, end = self._pair(mapped, self._directory_at + bucket * self._width)
         count = end - start
@@ -392,8 +433,9 @@ class BreachIndex:
         return f"<BreachIndex {self.path} {self.mode} {self.format} {self.hash_count} hashes>"
 
 
-def open_index(path: str | os.PathLike[str]) -> BreachIndex:
-    """Open an index file; IndexFormatError says why a file cannot be used."""
+def open_index(path: str | os.PathLike[str], *, use_c: bool = True) -> BreachIndex:
+    """Open an index file; IndexFormatError says why a file cannot be used. ``use_c=False``
+    answers through the pure-Python reference methods even when the C extension is built."""
     path = Path(path)
     try:
         handle = path.open("rb")
@@ -417,4 +459,4 @@ def open_index(path: str | os.PathLike[str]) -> BreachIndex:
             f"{path} is not a usable breached-password index: its directory does not match "
             "its header (the file is corrupt)"
         )
-    return BreachIndex(path, mapped, header)
+    return BreachIndex(path, mapped, header, use_c=use_c)

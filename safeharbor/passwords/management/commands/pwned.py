@@ -3,6 +3,7 @@
     safeharbor pwned build SOURCE --output FILE [--mode sha1|ntlm] [--format exact|compact]
                            [--skip-bad] [--resume] [--fingerprint-bits N]
     safeharbor pwned info FILE [--verify]
+    safeharbor pwned serve [--sha1 FILE] [--ntlm FILE] [--bind HOST:PORT] [--workers N]
 
 SOURCE is the output of HIBP's PwnedPasswordsDownloader: one sorted ``HASH:COUNT`` file, or a
 directory of per-prefix ``XXXXX.txt`` files. docs/breached-passwords.md describes the formats.
@@ -10,8 +11,10 @@ directory of per-prefix ``XXXXX.txt`` files. docs/breached-passwords.md describe
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from safeharbor.passwords.breach.build import build_index
@@ -78,13 +81,85 @@ class Command(BaseCommand):
         info.add_argument(
             "--verify", action="store_true", help="read the whole file and check its checksum"
         )
-        # A later "serve" verb (the HIBP range API) goes here.
+        serve = verbs.add_parser(
+            "serve",
+            help="Serve GET /range/{prefix} alone, fast, for a Pwned Passwords mirror.",
+            description="A standalone HIBP-compatible range server (no Django, one process per "
+            "core) over exact indexes; the responses are those of the app's own /range/.",
+        )
+        serve.add_argument(
+            "--sha1", help="exact SHA-1 index (default: SAFEHARBOR_PWNED_INDEX)", default=None
+        )
+        serve.add_argument(
+            "--ntlm", help="exact NTLM index (default: SAFEHARBOR_PWNED_NTLM_INDEX)", default=None
+        )
+        serve.add_argument("--bind", default="127.0.0.1:8001", help="HOST:PORT to listen on")
+        serve.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1, help="processes (default: cores)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["verb"] == "build":
             self.build(options)
+        elif options["verb"] == "serve":
+            self.serve(options)
         else:
             self.info(options)
+
+    def serve(self, options: dict[str, Any]) -> None:
+        from granian import Granian
+        from granian.constants import Interfaces
+        from granian.log import LogLevels
+
+        from safeharbor.passwords.range_server import ENVIRONMENT
+
+        host, _, port = options["bind"].rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise CommandError(
+                f"--bind must be HOST:PORT, such as 127.0.0.1:8001, not {options['bind']!r}"
+            )
+        if not 1 <= options["workers"] <= 256:
+            raise CommandError("--workers must be between 1 and 256")
+        paths = {
+            "sha1": options["sha1"] or getattr(settings, "SAFEHARBOR_PWNED_INDEX", None),
+            "ntlm": options["ntlm"] or getattr(settings, "SAFEHARBOR_PWNED_NTLM_INDEX", None),
+        }
+        served = []
+        for mode, path in paths.items():
+            if not path:
+                continue
+            try:
+                with open_index(path) as index:
+                    if index.mode != mode or index.format != "exact":
+                        raise CommandError(
+                            f"{path} is a {index.format} {_MODE_NAMES[index.mode]} index; "
+                            f"--{mode} needs an exact {_MODE_NAMES[mode]} index"
+                        )
+                    served.append(f"{_MODE_NAMES[mode]} {index.hash_count:,} hashes ({path})")
+            except IndexFormatError as error:
+                raise CommandError(str(error)) from None
+            os.environ[ENVIRONMENT[mode]] = str(path)
+        if not served:
+            raise CommandError(
+                "Nothing to serve: name an exact index with --sha1 or --ntlm (or set "
+                "SAFEHARBOR_PWNED_INDEX / SAFEHARBOR_PWNED_NTLM_INDEX)."
+            )
+        self.stdout.write(
+            f"Serving GET /range/{{prefix}} at http://{host}:{port} with {options['workers']} "
+            f"worker(s): {'; '.join(served)}"
+        )
+        Granian(
+            "safeharbor.passwords.range_server:create_app",
+            address=host.strip("[]"),
+            port=int(port),
+            interface=Interfaces.WSGI,
+            workers=options["workers"],
+            # One Python thread a worker: the GIL serializes the app anyway, and more threads
+            # only add switching; the Rust runtime keeps the connections.
+            blocking_threads=1,
+            factory=True,
+            log_level=LogLevels.warning,
+        ).serve()
 
     def build(self, options: dict[str, Any]) -> None:
         progress = None
