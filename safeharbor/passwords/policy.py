@@ -98,6 +98,7 @@ def check_rules(
     context_words: list[str],
     with_mfa: bool,
     breached_count: int | None,
+    breached_at_least: bool = False,
     score: int | None,
 ) -> list[Violation]:
     """Every rule the (already normalized) password breaks, each explained in plain words."""
@@ -144,7 +145,8 @@ def check_rules(
         violations.append(
             Violation(
                 "breached",
-                f"This password appeared {breached_count:,} time"
+                f"This password appeared {'at least ' if breached_at_least else ''}"
+                f"{breached_count:,} time"
                 f"{'s' if breached_count != 1 else ''} in data breaches, so attackers have it "
                 "in their lists. Choose one you have never used anywhere.",
             )

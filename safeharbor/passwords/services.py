@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from safeharbor.core.audit import record_audit
-from safeharbor.passwords.breach.checker import breach_count
+from safeharbor.passwords.breach.checker import breach_count, breach_counts_are_exact
 from safeharbor.passwords.breach.remote import BreachCheckUnavailable
 from safeharbor.passwords.models import PasswordPolicy
 from safeharbor.passwords.policy import (
@@ -120,6 +120,7 @@ def check_password(
         context_words=words,
         with_mfa=with_mfa,
         breached_count=breached,
+        breached_at_least=not breach_counts_are_exact(),
         score=strength.score,
     )
     return PasswordCheck(

@@ -30,6 +30,12 @@ def local_index(mode: str = "sha1") -> Any | None:
     return index
 
 
+def breach_counts_are_exact() -> bool:
+    """False when counts come from a compact index, which keeps a power-of-two lower bound."""
+    index = local_index()
+    return index is None or index.format == "exact"
+
+
 def breach_count(password: str) -> int | None:
     """How often the password appears in breaches: the local index when configured, else the remote
     range API. None when neither is configured or the remote one is unreachable and fails open;

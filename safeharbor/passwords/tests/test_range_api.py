@@ -135,6 +135,27 @@ def test_the_policy_check_uses_the_local_index(sha1_index: Path, db: None) -> No
     result = check_password("correct horse battery staple", with_mfa=True)
     assert result.breached_count == 391
     assert [v["code"] for v in result.violations] == ["breached"]
+    assert "appeared 391 times" in result.violations[0]["message"]
+
+
+def test_a_compact_index_count_is_said_to_be_a_lower_bound(
+    tmp_path: Path, corpus: dict[str, int], settings, db: None
+) -> None:
+    from safeharbor.passwords.services import check_password
+
+    source = tmp_path / "pwned-sha1.txt"
+    write_corpus(source, corpus)
+    output = tmp_path / "compact.idx"
+    build_index(source, output, mode="sha1", format="compact")
+    settings.SAFEHARBOR_PWNED_INDEX = str(output)
+    try:
+        result = check_password("correct horse battery staple", with_mfa=True)
+    finally:
+        with checker._lock:
+            checker._opened.pop(str(output)).close()
+    # 391 is kept as its power-of-two class: at least 256.
+    assert result.breached_count == 256
+    assert "appeared at least 256 times" in result.violations[0]["message"]
 
 
 # --- third-party clients pointed at this server ------------------------------------------------
