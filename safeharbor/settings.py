@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "safeharbor.accounts",
     "safeharbor.passwords",
     "safeharbor.safety",
+    "safeharbor.moderation",
 ]
 
 MIDDLEWARE = [

@@ -16,9 +16,11 @@ urlpatterns = [
     path("accounts/", include("safeharbor.accounts.urls")),
     path("passwords/", include("safeharbor.passwords.urls")),
     path("safety/", include("safeharbor.safety.urls")),
+    path("moderation/", include("safeharbor.moderation.urls")),
     path("range/<str:prefix>", range_view, name="pwned_range"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 handler403 = "safeharbor.core.views.error_403_view"

@@ -1,0 +1,1 @@
+"""Trust & safety operations: policy taxonomy, reports, cases, queues and claims."""
