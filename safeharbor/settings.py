@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "safeharbor.passwords",
     "safeharbor.safety",
     "safeharbor.moderation",
+    "safeharbor.disclosure",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("passwords/", include("safeharbor.passwords.urls")),
     path("safety/", include("safeharbor.safety.urls")),
     path("moderation/", include("safeharbor.moderation.urls")),
+    path("security/", include("safeharbor.disclosure.urls")),
     path("range/<str:prefix>", range_view, name="pwned_range"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

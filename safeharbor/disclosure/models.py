@@ -1,0 +1,1 @@
+"""Vulnerability disclosure program and bug bounty."""
