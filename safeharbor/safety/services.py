@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -40,6 +40,32 @@ def _is_open(organization: Organization, moment: dt.datetime) -> bool:
     return any(contact.is_open_at(moment) for contact in organization.contacts.all())
 
 
+# Each process keeps the active helplines of the countries it was asked about, with the directory's
+# stamp when they were read; a request checks the stamp (one aggregate query) and reloads on any
+# change. Every change of an organisation or its contacts goes through a save() that moves
+# updated_at, an insert or a delete, so the stamp moves with it.
+_helplines_by_country: dict[str, tuple[tuple[Any, ...], list[Organization]]] = {}
+
+
+def _directory_stamp() -> tuple[Any, ...]:
+    stamp = Organization.objects.aggregate(Max("updated_at"), Count("id"), Max("id"))
+    return tuple(stamp.values())
+
+
+def forget_cached_directory() -> None:
+    _helplines_by_country.clear()
+
+
+def _helplines_of(country: str) -> list[Organization]:
+    stamp = _directory_stamp()
+    cached = _helplines_by_country.get(country)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    helplines = list(_active().filter(kind=Organization.Kind.HELPLINE, country__in=[country, ""]))
+    _helplines_by_country[country] = (stamp, helplines)
+    return helplines
+
+
 def find_helplines(
     country: str,
     *,
@@ -54,9 +80,7 @@ def find_helplines(
     group, the whole group is dropped.
     """
     moment = at or timezone.now()
-    candidates = list(
-        _active().filter(kind=Organization.Kind.HELPLINE, country__in=[country.upper(), ""])
-    )
+    candidates = _helplines_of(country.upper())
 
     def keep(organization: Organization) -> bool:
         if topic and topic not in organization.topics:
