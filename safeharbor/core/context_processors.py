@@ -8,13 +8,15 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from safeharbor.accounts.middleware import MFA_SESSION_KEY
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str | Promise
     url: str
     permission: str | None = None
     staff_only: bool = False
@@ -22,16 +24,23 @@ class NavItem:
 
 def _items() -> list[NavItem]:
     return [
-        NavItem("Dashboard", reverse("core:dashboard")),
-        NavItem("Audit log", reverse("core:audit_list"), permission="core.view_auditevent"),
-        NavItem("Staff", reverse("accounts:staff_list"), permission="accounts.manage_staff"),
-        NavItem("API keys", reverse("accounts:api_keys"), permission="accounts.manage_api_keys"),
+        NavItem(_("Dashboard"), reverse("core:dashboard")),
+        NavItem(_("Audit log"), reverse("core:audit_list"), permission="core.view_auditevent"),
+        NavItem(_("Staff"), reverse("accounts:staff_list"), permission="accounts.manage_staff"),
         NavItem(
-            "Password policy",
+            _("API keys"), reverse("accounts:api_keys"), permission="accounts.manage_api_keys"
+        ),
+        NavItem(
+            _("Password policy"),
             reverse("passwords:policy"),
             permission="passwords.change_passwordpolicy",
         ),
-        NavItem("Security", reverse("accounts:security")),
+        NavItem(
+            _("Helpline directory"),
+            reverse("safety:directory_list"),
+            permission="safety.change_organization",
+        ),
+        NavItem(_("Security"), reverse("accounts:security")),
     ]
 
 
