@@ -27,9 +27,7 @@ def _items() -> list[NavItem]:
         NavItem(_("Dashboard"), reverse("core:dashboard")),
         NavItem(_("Audit log"), reverse("core:audit_list"), permission="core.view_auditevent"),
         NavItem(_("Staff"), reverse("accounts:staff_list"), permission="accounts.manage_staff"),
-        NavItem(
-            _("API keys"), reverse("accounts:api_keys"), permission="accounts.manage_api_keys"
-        ),
+        NavItem(_("API keys"), reverse("accounts:api_keys"), permission="accounts.manage_api_keys"),
         NavItem(
             _("Password policy"),
             reverse("passwords:policy"),
