@@ -72,10 +72,29 @@ PROBLEM_TYPES = {
             "'detail' says what conflicts.",
         ),
         ProblemType(
+            "submission-refused",
+            403,
+            "The disclosure program does not accept this report now.",
+            "The program is closed to new reports or asks for a higher researcher reputation; "
+            "'detail' says which.",
+        ),
+        ProblemType(
+            "payload-too-large",
+            413,
+            "The request is larger than this operation accepts.",
+            "'detail' names the field and the limit; 'max_length' gives it when there is one.",
+        ),
+        ProblemType(
             "validation-error",
             422,
             "The request has invalid or unknown fields.",
             "'errors' lists each field ('loc'), what is wrong ('msg') and its type.",
+        ),
+        ProblemType(
+            "idempotency-key-reused",
+            422,
+            "This Idempotency-Key was used for a different request.",
+            "Send a new key for each distinct request; repeat a key only to retry the same one.",
         ),
         ProblemType(
             "rate-limited",
