@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -89,6 +91,17 @@ _STATUS_CODES = {
 def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = _STATUS_CODES.get(exc.status_code, "server-error")
     return _problem(request, code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _problem(
+        request,
+        "payload-too-large",
+        f"The request body is larger than the API accepts ({limit:,} bytes).",
+        max_length=limit,
+    )
 
 
 @api.exception_handler(Exception)

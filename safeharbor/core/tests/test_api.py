@@ -123,6 +123,15 @@ def test_malformed_json_is_a_400_problem(writer) -> None:
         assert problem_of(response)["type"].endswith("/malformed-request")
 
 
+def test_a_body_over_the_upload_limit_is_a_413_problem(writer, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = writer.post("/api/v1/audit-events", {"action": "a.b", "details": {"x": "y" * 2000}})
+    assert response.status_code == 413
+    document = problem_of(response)
+    assert document["type"].endswith("/payload-too-large")
+    assert document["max_length"] == 1000
+
+
 def test_wrong_body_types_are_refused_with_422(writer) -> None:
     for payload in [
         {"action": 5},
