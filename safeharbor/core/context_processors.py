@@ -38,6 +38,11 @@ def _items() -> list[NavItem]:
             reverse("safety:directory_list"),
             permission="safety.change_organization",
         ),
+        NavItem(
+            _("Intervention terms"),
+            reverse("safety:interventions"),
+            permission="safety.change_termlistversion",
+        ),
         NavItem(_("Security"), reverse("accounts:security")),
     ]
 
