@@ -18,6 +18,7 @@ urlpatterns = [
     path("safety/", include("safeharbor.safety.urls")),
     path("moderation/", include("safeharbor.moderation.urls")),
     path("security/", include("safeharbor.disclosure.urls")),
+    path(".well-known/", include("safeharbor.disclosure.well_known_urls")),
     path("range/<str:prefix>", range_view, name="pwned_range"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,5 +1,118 @@
 """The moderation API: content reports from the platform."""
 
-from ninja import Router
+from __future__ import annotations
+
+import re
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Status
+
+from safeharbor.accounts.api_auth import APIKeyAuth, api_key_of
+from safeharbor.core.problems import Problem
+from safeharbor.moderation.models import PolicyCategory
+from safeharbor.moderation.schemas import CategoryOut, ReportIn, ReportOut
+from safeharbor.moderation.services import (
+    IdempotencyMismatch,
+    Intake,
+    ReportData,
+    UnknownCategory,
+    submit_report,
+)
 
 router = Router(tags=["Trust & safety"])
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def _idempotency_key(request: HttpRequest, payload: ReportIn) -> str | None:
+    header = request.headers.get("Idempotency-Key")
+    if header is not None and not _IDEMPOTENCY_KEY.match(header):
+        raise Problem(
+            "validation-error",
+            "The Idempotency-Key header must be 1 to 200 visible ASCII characters.",
+            errors=[
+                {"loc": ["header", "Idempotency-Key"], "msg": "Invalid key.", "type": "value_error"}
+            ],
+        )
+    if header is not None and payload.idempotency_key not in (None, header):
+        raise Problem(
+            "validation-error",
+            "The Idempotency-Key header and the idempotency_key field differ.",
+            errors=[
+                {
+                    "loc": ["body", "idempotency_key"],
+                    "msg": "Differs from the Idempotency-Key header.",
+                    "type": "value_error",
+                }
+            ],
+        )
+    return header or payload.idempotency_key
+
+
+def _report_out(intake: Intake) -> ReportOut:
+    report = intake.report
+    return ReportOut(
+        id=report.public_id,
+        case_id=report.case.public_id,
+        category=report.category.slug,
+        content_id=report.content_id,
+        source=report.source,
+        received_at=report.received_at,
+    )
+
+
+@router.post(
+    "/reports",
+    response={201: ReportOut},
+    auth=APIKeyAuth("reports:write"),
+    summary="Report content",
+    description=(
+        "Stores the report (committed before the answer) and joins it to the open case about "
+        "the same content_id, or opens one. Send an `Idempotency-Key` header (or the "
+        "`idempotency_key` field): retrying with the same key returns the first answer, with "
+        "`Idempotent-Replayed: true`, and stores nothing new. An unknown category is a 422 "
+        "whose `valid_categories` lists the accepted slugs."
+    ),
+)
+def create_report(request: HttpRequest, response: HttpResponse, payload: ReportIn) -> object:
+    key = _idempotency_key(request, payload)
+    data = ReportData(
+        content_id=payload.content_id,
+        category=payload.category,
+        content_type=payload.content_type,
+        source="trusted_flagger" if payload.trusted_flagger else payload.source,
+        trusted_flagger=payload.trusted_flagger,
+        reporter_id=payload.reporter_id,
+        content_url=payload.content_url,
+        content_text=payload.content_text,
+        content_metadata=payload.content_metadata,
+        content_language=payload.content_language,
+        media_url=payload.media_url,
+        media_hash=payload.media_hash,
+        author_id=payload.author_id,
+        free_text=payload.text,
+    )
+    try:
+        intake = submit_report(data, api_key=api_key_of(request), idempotency_key=key)
+    except UnknownCategory as error:
+        raise Problem(
+            "validation-error",
+            f"Unknown category {payload.category!r}; valid_categories lists the accepted ones.",
+            errors=[{"loc": ["body", "category"], "msg": "Unknown category.", "type": "enum"}],
+            valid_categories=error.valid,
+        ) from None
+    except IdempotencyMismatch as error:
+        raise Problem("idempotency-key-reused", str(error)) from None
+    if intake.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(201, _report_out(intake))
+
+
+@router.get(
+    "/reports/categories",
+    response=list[CategoryOut],
+    auth=APIKeyAuth("reports:write"),
+    summary="The policy categories a report may name",
+)
+def list_categories(request: HttpRequest) -> object:
+    return list(PolicyCategory.objects.filter(active=True))

@@ -8,4 +8,14 @@ class ModerationConfig(AppConfig):
     api_scopes = {
         "reports:write": "Send content reports (the platform's flagging and automated detection).",
     }
-    role_permissions: dict[str, list[str]] = {}
+    role_permissions: dict[str, list[str]] = {
+        "moderator": ["moderation.review_cases"],
+        "child-safety": ["moderation.review_cases", "moderation.review_child_safety_cases"],
+        "admin": ["moderation.view_policycategory", "moderation.change_policycategory"],
+    }
+
+    def load_reference_data(self) -> str:
+        """Create the shipped policy taxonomy and review queues that are missing."""
+        from safeharbor.moderation.reference import load_reference_data
+
+        return load_reference_data()

@@ -1,0 +1,596 @@
+"""Every change to moderation data happens here: intake, cases, routing, claims, the taxonomy."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Min, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from safeharbor.core.audit import record_audit
+from safeharbor.moderation.models import (
+    ACTIVE_STATES,
+    LEASE_DURATION,
+    Case,
+    CaseState,
+    PolicyCategory,
+    Queue,
+    Report,
+    ReportChannel,
+    ReportSource,
+)
+from safeharbor.moderation.priority import priority_key, priority_points, trust_rank
+
+INTAKE_ATTEMPTS = 3
+
+
+class ModerationError(ValueError):
+    """A request that cannot be carried out; the message is shown as it is."""
+
+
+class UnknownCategory(ModerationError):
+    def __init__(self, slug: str, valid: list[str]) -> None:
+        super().__init__(f"Unknown category {slug!r}.")
+        self.valid = valid
+
+
+class IdempotencyMismatch(ModerationError):
+    """The idempotency key was used before for a different report."""
+
+
+class ClaimConflict(ModerationError):
+    """Someone else holds the case, or the caller does not."""
+
+
+# --- Taxonomy ----------------------------------------------------------------------------------
+
+
+def active_categories() -> list[PolicyCategory]:
+    return list(PolicyCategory.objects.filter(active=True))
+
+
+def _load_categories() -> dict[str, PolicyCategory]:
+    return {category.slug: category for category in active_categories()}
+
+
+def update_policy_category(
+    category: PolicyCategory,
+    changes: dict[str, Any],
+    *,
+    actor: Any,
+    request: HttpRequest | None = None,
+) -> PolicyCategory:
+    """Change a category's editable fields; the audit row records before and after."""
+    with transaction.atomic():
+        changed = {
+            name: [getattr(category, name), value]
+            for name, value in changes.items()
+            if getattr(category, name) != value
+        }
+        if not changed:
+            return category
+        for name, (_, value) in changed.items():
+            setattr(category, name, value)
+        category.updated_at = timezone.now()
+        category.save()
+        record_audit(
+            "moderation.category_changed",
+            actor=actor,
+            request=request,
+            target=category,
+            details={"changed": changed},
+        )
+    return category
+
+
+# --- Intake ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """A validated report, from the API schema or the public form."""
+
+    content_id: str
+    category: str
+    content_type: str
+    channel: str = ReportChannel.API
+    source: str = ReportSource.USER
+    trusted_flagger: bool = False
+    reporter_id: str = ""
+    content_url: str = ""
+    content_text: str = ""
+    content_metadata: dict[str, Any] = field(default_factory=dict)
+    content_language: str = ""
+    media_url: str = ""
+    media_hash: str = ""
+    author_id: str = ""
+    free_text: str = ""
+
+    def fingerprint(self) -> str:
+        canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def views(self) -> int:
+        value = self.content_metadata.get("views")
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+@dataclass(frozen=True)
+class Intake:
+    report: Report
+    replayed: bool
+
+
+def submit_report(
+    data: ReportData,
+    *,
+    api_key: Any = None,
+    idempotency_key: str | None = None,
+) -> Intake:
+    """Store a report and join it to the open case about its content (or open one, routed to a
+    queue). Committed before it returns. With an idempotency key, a repeated request returns
+    the first report and stores nothing; the same key with a different report is refused."""
+    category = _cached("categories", _load_categories).get(data.category)
+    if category is None:
+        valid = list(PolicyCategory.objects.filter(active=True).values_list("slug", flat=True))
+        raise UnknownCategory(data.category, valid)
+    fingerprint = data.fingerprint() if idempotency_key else ""
+    for _attempt in range(INTAKE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                report = _store_report(data, category, api_key, idempotency_key, fingerprint)
+            return Intake(report, replayed=False)
+        except IntegrityError:
+            # Either this idempotency key was stored meanwhile, or another request opened the
+            # case about this content first: look for the former, else join the latter.
+            if idempotency_key is not None:
+                earlier = Report.objects.filter(
+                    api_key=api_key, idempotency_key=idempotency_key
+                ).first()
+                if earlier is not None:
+                    if earlier.request_fingerprint != fingerprint:
+                        raise IdempotencyMismatch(
+                            "This Idempotency-Key was used for a different report; use a new "
+                            "key for each report."
+                        ) from None
+                    return Intake(earlier, replayed=True)
+    raise ModerationError("The report could not be stored; retry with the same key.")
+
+
+def _store_report(
+    data: ReportData,
+    category: PolicyCategory,
+    api_key: Any,
+    idempotency_key: str | None,
+    fingerprint: str,
+) -> Report:
+    now = timezone.now()
+    report = Report(
+        category=category,
+        channel=data.channel,
+        source=data.source,
+        trusted_flagger=data.trusted_flagger,
+        api_key=api_key,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+        reporter_id=data.reporter_id,
+        content_id=data.content_id,
+        content_url=data.content_url,
+        content_type=data.content_type,
+        content_text=data.content_text,
+        content_metadata=data.content_metadata,
+        content_language=data.content_language,
+        media_url=data.media_url,
+        media_hash=data.media_hash,
+        author_id=data.author_id,
+        free_text=data.free_text,
+        received_at=now,
+    )
+    case = (
+        Case.objects.select_for_update()
+        .filter(content_id=data.content_id, state__in=ACTIVE_STATES)
+        .first()
+    )
+    if case is None:
+        case = _open_case(data, category, now)
+        report.case = case
+        report.save(force_insert=True)
+    else:
+        report.case = case
+        # A reporter who reported this content before does not count twice.
+        repeat_reporter = Report.objects.filter(case=case, reporter_id=data.reporter_id).exists()
+        report.save(force_insert=True)
+        _join_case(case, report, category, repeat_reporter, now)
+    return report
+
+
+def _open_case(data: ReportData, category: PolicyCategory, now: datetime) -> Case:
+    case = Case(
+        content_id=data.content_id,
+        content_type=data.content_type,
+        content_url=data.content_url,
+        content_language=data.content_language,
+        author_id=data.author_id,
+        category=category,
+        required_role=category.required_role,
+        severity_tier=category.severity_tier,
+        report_count=1,
+        distinct_reporters=1,
+        reach=data.views,
+        reporter_trust=data.source,
+        opened_at=now,
+        updated_at=now,
+        sla_due_at=now + timedelta(hours=category.sla_hours),
+    )
+    _reprioritize(case)
+    case.queue_id = route_case(case)
+    case.save(force_insert=True)
+    return case
+
+
+def _join_case(
+    case: Case, report: Report, category: PolicyCategory, repeat_reporter: bool, now: datetime
+) -> None:
+    case.report_count += 1
+    if not repeat_reporter:
+        case.distinct_reporters += 1
+    views = report.content_metadata.get("views") if report.content_metadata else None
+    if isinstance(views, int) and not isinstance(views, bool):
+        case.reach = max(case.reach, views)
+    if trust_rank(report.source) > trust_rank(case.reporter_trust):
+        case.reporter_trust = report.source
+    if not case.content_language and report.content_language:
+        case.content_language = report.content_language
+    rerouted_from = None
+    if category.severity_tier < case.severity_tier:
+        # A more severe report decides the category, the SLA and possibly who may see the case.
+        case.category = category
+        case.severity_tier = category.severity_tier
+        case.sla_due_at = min(case.sla_due_at, now + timedelta(hours=category.sla_hours))
+        if category.required_role != case.required_role:
+            case.required_role = category.required_role
+            rerouted_from = case.queue_id
+            case.queue_id = route_case(case)
+            # Whoever held it may no longer be allowed to see it.
+            case.claimed_by = None
+            case.claimed_at = case.lease_expires_at = None
+            if case.state == CaseState.IN_REVIEW:
+                case.transition_to(CaseState.OPEN)
+    case.updated_at = now
+    _reprioritize(case)
+    case.save()
+    if rerouted_from is not None:
+        record_audit(
+            "moderation.case_rerouted",
+            target=case,
+            details={
+                "from_queue": Queue.objects.get(pk=rerouted_from).slug,
+                "to_queue": Queue.objects.get(pk=case.queue_id).slug,
+                "category": category.slug,
+                "report": str(report.public_id),
+            },
+        )
+
+
+def _reprioritize(case: Case) -> None:
+    case.priority_points = priority_points(
+        tier=case.severity_tier,
+        trust=case.reporter_trust,
+        distinct_reporters=case.distinct_reporters,
+        reach=case.reach,
+    )
+    case.priority_key = priority_key(case.priority_points, case.opened_at)
+
+
+# --- Routing -----------------------------------------------------------------------------------
+
+
+def _primary_language(tag: str) -> str:
+    return tag.split("-", 1)[0].split("_", 1)[0].lower()
+
+
+@dataclass(frozen=True)
+class _Route:
+    queue_id: int
+    required_role: str
+    category_ids: frozenset[int]
+    languages: frozenset[str]
+
+
+# Routing rules and categories change rarely and are read on every report: each process keeps
+# them for a few seconds (not in tests, where every test builds its own).
+_SNAPSHOT_SECONDS = 0 if settings.TESTING else 10
+_snapshot: dict[str, tuple[float, Any]] = {}
+
+
+def _cached(name: str, load: Any) -> Any:
+    now = time.monotonic()
+    hit = _snapshot.get(name)
+    if hit is not None and now - hit[0] < _SNAPSHOT_SECONDS:
+        return hit[1]
+    value = load()
+    _snapshot[name] = (now, value)
+    return value
+
+
+def forget_snapshots() -> None:
+    _snapshot.clear()
+
+
+def _load_routes() -> list[_Route]:
+    queues = (
+        Queue.objects.filter(active=True, is_escalation=False)
+        .prefetch_related("categories")
+        .order_by("position", "pk")
+    )
+    return [
+        _Route(
+            queue.pk,
+            queue.required_role,
+            frozenset(category.pk for category in queue.categories.all()),
+            frozenset(_primary_language(code) for code in queue.languages),
+        )
+        for queue in queues
+    ]
+
+
+def route_case(case: Case) -> int:
+    """The id of the first active, non-escalation queue (by position) whose rules match the case.
+    A queue serves one required role, so child-safety cases only land in child-safety queues."""
+    language = _primary_language(case.content_language)
+    for route in _cached("routes", _load_routes):
+        if route.required_role != case.required_role:
+            continue
+        if route.category_ids and case.category_id not in route.category_ids:
+            continue
+        if route.languages and language not in route.languages:
+            continue
+        return route.queue_id
+    return _fallback_queue(case.required_role).pk
+
+
+def _fallback_queue(required_role: str) -> Queue:
+    # No rule matches (an administrator removed the catch-all queue): the report must still be
+    # kept and seen, so it lands in a visible "unrouted" queue of the same role.
+    slug = f"unrouted-{required_role}" if required_role else "unrouted"
+    queue, _ = Queue.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "name": "Unrouted" + (f" ({required_role})" if required_role else ""),
+            "description": "Cases no routing rule matched. Add or fix a catch-all queue.",
+            "position": 999,
+            "required_role": required_role,
+        },
+    )
+    return queue
+
+
+def escalate_case(case: Case, *, actor: Any, request: HttpRequest | None = None) -> Case:
+    """Move a case to the escalation queue of its role (it keeps its restrictions)."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        queue = (
+            Queue.objects.filter(active=True, is_escalation=True, required_role=case.required_role)
+            .order_by("position", "pk")
+            .first()
+        )
+        if queue is None:
+            raise ModerationError("There is no escalation queue for this kind of case.")
+        from_queue = case.queue.slug
+        case.transition_to(CaseState.ESCALATED)
+        case.queue = queue
+        case.claimed_by = None
+        case.claimed_at = case.lease_expires_at = None
+        case.updated_at = timezone.now()
+        case.save()
+        record_audit(
+            "moderation.case_escalated",
+            actor=actor,
+            request=request,
+            target=case,
+            details={"from_queue": from_queue, "to_queue": queue.slug},
+        )
+    return case
+
+
+# --- Claims ------------------------------------------------------------------------------------
+
+
+def claimable_cases(queue: Queue, roles: list[str], now: datetime) -> list[QuerySet[Case]]:
+    """The free cases of the queue and its abandoned claims (lease expired) that the holder of
+    ``roles`` may take, each best first. Two queries, each served by its own index."""
+    base = Case.objects.filter(
+        queue=queue, state__in=ACTIVE_STATES, required_role__in=roles
+    ).order_by("-priority_key", "opened_at")
+    return [
+        base.filter(claimed_by__isnull=True),
+        base.filter(claimed_by__isnull=False, lease_expires_at__lte=now),
+    ]
+
+
+def _best(candidates: list[Case | None]) -> Case | None:
+    cases = [case for case in candidates if case is not None]
+    if not cases:
+        return None
+    return min(cases, key=lambda case: (-case.priority_key, case.opened_at))
+
+
+def claim_next_case(
+    queue: Queue, *, actor: Any, roles: list[str], request: HttpRequest | None = None
+) -> Case | None:
+    """Claim the best case of the queue for 10 minutes, or None when none is free. Concurrent
+    claimers never get the same case: on PostgreSQL the row is locked with SKIP LOCKED (others
+    take the next one); elsewhere a conditional UPDATE takes it only if it is still free."""
+    now = timezone.now()
+    with transaction.atomic():
+        sources = claimable_cases(queue, roles, now)
+        if connection.features.has_select_for_update_skip_locked:
+            case = _best(
+                [
+                    source.select_for_update(skip_locked=True, of=("self",)).first()
+                    for source in sources
+                ]
+            )
+            if case is None:
+                return None
+            previous = case.claimed_by_id
+            _take(case, actor, now)
+        else:
+            case = None
+            candidates = sorted(
+                (row for source in sources for row in source.values_list(
+                    "pk", "priority_key", "opened_at", "claimed_by"
+                )[:20]),
+                key=lambda row: (-row[1], row[2]),
+            )  # fmt: skip
+            for candidate_id, _key, _opened, holder in candidates:
+                if _take_if_free(candidate_id, actor, now):
+                    case = Case.objects.get(pk=candidate_id)
+                    previous = holder
+                    break
+            if case is None:
+                return None
+        _after_claim(case, actor, request, previous, now)
+    return case
+
+
+def claim_case(case: Case, *, actor: Any, request: HttpRequest | None = None) -> Case:
+    """Claim one given case; refused (ClaimConflict) while another person's lease is live."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.state not in ACTIVE_STATES:
+            raise ClaimConflict("This case is no longer open for review.")
+        if locked.lease_is_live(now) and locked.claimed_by_id != actor.pk:
+            raise ClaimConflict("Someone else is reviewing this case.")
+        previous = locked.claimed_by_id
+        _take(locked, actor, now)
+        _after_claim(locked, actor, request, previous, now)
+    return locked
+
+
+def renew_claim(case: Case, *, actor: Any) -> Case:
+    """Extend the caller's lease by another 10 minutes (not audited: nothing changes hands)."""
+    now = timezone.now()
+    updated = Case.objects.filter(pk=case.pk, claimed_by=actor, state__in=ACTIVE_STATES).update(
+        lease_expires_at=now + LEASE_DURATION
+    )
+    if not updated:
+        raise ClaimConflict("You do not hold this case any more; claim it again.")
+    case.refresh_from_db()
+    return case
+
+
+def release_case(case: Case, *, actor: Any, request: HttpRequest | None = None) -> Case:
+    """Give the case back to its queue."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.claimed_by_id != actor.pk:
+            raise ClaimConflict("You do not hold this case.")
+        locked.claimed_by = None
+        locked.claimed_at = locked.lease_expires_at = None
+        if locked.state == CaseState.IN_REVIEW:
+            locked.transition_to(CaseState.OPEN)
+        locked.updated_at = timezone.now()
+        locked.save()
+        record_audit(
+            "moderation.case_released",
+            actor=actor,
+            request=request,
+            target=locked,
+            details={"queue": locked.queue.slug},
+        )
+    return locked
+
+
+def _take(case: Case, actor: Any, now: datetime) -> None:
+    case.claimed_by = actor
+    case.claimed_at = now
+    case.lease_expires_at = now + LEASE_DURATION
+    if case.state == CaseState.OPEN:
+        case.transition_to(CaseState.IN_REVIEW)
+    case.updated_at = now
+    case.save(update_fields=["claimed_by", "claimed_at", "lease_expires_at", "state", "updated_at"])
+
+
+def _take_if_free(case_id: int, actor: Any, now: datetime) -> bool:
+    """Claim only if still free: the UPDATE's own WHERE decides, so two claimers cannot both
+    succeed even without row locks."""
+    return bool(
+        Case.objects.filter(pk=case_id, state__in=ACTIVE_STATES)
+        .filter(Q(claimed_by__isnull=True) | Q(lease_expires_at__lte=now))
+        .update(
+            claimed_by=actor, claimed_at=now, lease_expires_at=now + LEASE_DURATION, updated_at=now
+        )
+    )
+
+
+def _after_claim(
+    case: Case, actor: Any, request: HttpRequest | None, previous: int | None, now: datetime
+) -> None:
+    if case.state == CaseState.OPEN:
+        case.transition_to(CaseState.IN_REVIEW)
+        case.save(update_fields=["state"])
+    details: dict[str, Any] = {
+        "queue_id": case.queue_id,
+        "lease_expires_at": case.lease_expires_at,
+    }
+    if previous is not None and previous != actor.pk:
+        details["expired_claim_of"] = previous
+    record_audit(
+        "moderation.case_claimed", actor=actor, request=request, target=case, details=details
+    )
+
+
+# --- Figures for the queue list ----------------------------------------------------------------
+
+
+@dataclass
+class QueueFigures:
+    queue: Queue
+    waiting: int = 0
+    claimed: int = 0
+    overdue: int = 0
+    oldest_opened_at: datetime | None = None
+
+
+def queue_figures(queues: list[Queue], roles: list[str]) -> list[QueueFigures]:
+    """Per queue: cases waiting (no live lease), claimed, past their SLA, and the oldest."""
+    now = timezone.now()
+    live_lease = Q(claimed_by__isnull=False, lease_expires_at__gt=now)
+    rows = (
+        Case.objects.filter(queue__in=queues, state__in=ACTIVE_STATES, required_role__in=roles)
+        .values("queue")
+        .annotate(
+            claimed=Count("pk", filter=live_lease),
+            total=Count("pk"),
+            overdue=Count("pk", filter=Q(sla_due_at__lt=now)),
+            oldest=Min("opened_at"),
+        )
+    )
+    by_queue = {row["queue"]: row for row in rows}
+    figures = []
+    for queue in queues:
+        row = by_queue.get(queue.pk)
+        if row is None:
+            figures.append(QueueFigures(queue))
+            continue
+        figures.append(
+            QueueFigures(
+                queue,
+                waiting=row["total"] - row["claimed"],
+                claimed=row["claimed"],
+                overdue=row["overdue"],
+                oldest_opened_at=row["oldest"],
+            )
+        )
+    return figures
