@@ -39,6 +39,10 @@ bench: $(VENV)/.dev-installed
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.password_strength --full
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.pwned_index --full
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.range_api --full
+	SAFEHARBOR_ENV=test $(BIN)/python -m bench.interventions --full
+	SAFEHARBOR_ENV=test $(BIN)/python -m bench.helpline_api --full
+	SAFEHARBOR_ENV=test $(BIN)/python -m bench.report_intake --full
+	SAFEHARBOR_ENV=test $(BIN)/python -m bench.queue_claim --full
 
 clean:
 	rm -rf $(VENV) var artifacts
