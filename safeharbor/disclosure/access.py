@@ -12,7 +12,14 @@ from typing import Any, Literal
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from safeharbor.disclosure.models import Asset, Attachment, DisclosureState, Program, Report
+from safeharbor.disclosure.models import (
+    Asset,
+    Attachment,
+    DisclosureState,
+    Payout,
+    Program,
+    Report,
+)
 
 ReportNeed = Literal["view", "participate", "edit_draft", "triage", "award"]
 
@@ -110,6 +117,19 @@ def get_asset_for_user(user: Any, asset_id: int) -> Asset:
     _require(asset is not None)
     assert asset is not None
     return asset
+
+
+def payouts_for_user(user: Any) -> QuerySet[Payout]:
+    """Payout records are for those who award bounties."""
+    _require(is_team(user) and user.has_perm("disclosure.award_bounty"))
+    return Payout.objects.all()
+
+
+def get_payout_for_user(user: Any, payout_id: int) -> Payout:
+    payout = payouts_for_user(user).select_related("bounty__report").filter(pk=payout_id).first()
+    _require(payout is not None)
+    assert payout is not None
+    return payout
 
 
 # --- API keys -------------------------------------------------------------------------------

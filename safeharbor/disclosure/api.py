@@ -229,6 +229,9 @@ class TransitionIn(StrictSchema):
     state: ReportState
     reason: str = Field("", max_length=2000)
     duplicate_of: int | None = Field(None, description="For duplicate: the earlier report's id.")
+    credit_original: bool = Field(
+        False, description="For duplicate: add this researcher to the original's reporters."
+    )
 
 
 @router.post(
@@ -253,6 +256,7 @@ def transition_report(request: HttpRequest, report_id: int, payload: TransitionI
             by=Actor.TEAM,
             reason=payload.reason,
             duplicate_of=original,
+            credit_original=payload.credit_original,
             request=request,
         )
     except services.DisclosureError as error:

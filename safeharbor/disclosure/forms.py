@@ -18,11 +18,15 @@ from safeharbor.disclosure.models import (
     MAX_MARKDOWN_CHARS,
     Asset,
     AssetTier,
+    BountyKind,
+    DisclosureKind,
+    PayoutStatus,
     Program,
     ReportState,
     ResearcherProfile,
     Severity,
     Weakness,
+    cve_id_validator,
 )
 from safeharbor.disclosure.services import SECURITY_TXT_MAX_AHEAD, ReportInput, Upload
 from safeharbor.disclosure.severity import ScoredSeverity, SeverityError, resolve_severity
@@ -171,12 +175,99 @@ class StateForm(forms.Form):
         min_value=1,
         help_text="For Duplicate: the number of the earlier report.",
     )
+    credit_original = forms.BooleanField(
+        label='Add this researcher to the original\'s "also reported by"',
+        required=False,
+        help_text="For Duplicate: credit the later reporter on the original report.",
+    )
     reason = forms.CharField(
         label="Reason (the researcher sees it)",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         required=False,
     )
+
+
+class AwardForm(forms.Form):
+    kind = forms.ChoiceField(choices=BountyKind.choices, initial=BountyKind.BOUNTY)
+    amount = forms.DecimalField(min_value=Decimal("0"), max_digits=10, decimal_places=2)
+    bonus = forms.DecimalField(
+        min_value=Decimal("0"), max_digits=10, decimal_places=2, required=False, initial=0
+    )
+    currency = forms.CharField(
+        max_length=3, min_length=3, required=False, help_text="Empty: the bounty table's."
+    )
+    note = forms.CharField(
+        label="Note",
+        max_length=500,
+        required=False,
+        help_text="Required when the amount is outside the bounty table's range.",
+    )
+
+    def clean_currency(self) -> str:
+        value: str = self.cleaned_data.get("currency") or ""
+        if value and not value.isalpha():
+            raise forms.ValidationError("Use a three-letter currency code.")
+        return value.upper()
+
+
+class PayoutForm(forms.Form):
+    status = forms.ChoiceField(choices=PayoutStatus.choices)
+    reference = forms.CharField(
+        max_length=200, required=False, help_text="The payment's reference in your books."
+    )
+
+
+class DisclosureForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("request", "Request"), ("agree", "Agree"), ("object", "Object")]
+    )
+    kind = forms.ChoiceField(
+        label="Disclosure", choices=DisclosureKind.choices, initial=DisclosureKind.FULL,
+        required=False,
+    )  # fmt: skip
+    reason = forms.CharField(
+        label="Why you object", max_length=2000, required=False, widget=forms.Textarea({"rows": 2})
+    )
+
+
+class PublicVersionForm(forms.Form):
+    public_summary = forms.CharField(
+        label="Public summary",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=MAX_MARKDOWN_CHARS,
+        required=False,
+        help_text=MARKDOWN_HELP,
+    )
+    public_description = forms.CharField(
+        label="Description (public version)",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=MAX_MARKDOWN_CHARS,
+        required=False,
+        help_text="Redact what must not be published. " + MARKDOWN_HELP,
+    )
+    public_steps_to_reproduce = forms.CharField(
+        label="Steps to reproduce (public version)",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=MAX_MARKDOWN_CHARS,
+        required=False,
+    )
+    public_impact = forms.CharField(
+        label="Impact (public version)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_MARKDOWN_CHARS,
+        required=False,
+    )
+    cve_id = forms.CharField(
+        label="CVE ID",
+        max_length=30,
+        required=False,
+        validators=[cve_id_validator],
+        help_text="E.g. CVE-2025-12345.",
+    )
+
+    def clean_cve_id(self) -> str:
+        return str(self.cleaned_data.get("cve_id") or "").strip().upper()
 
 
 class AssignForm(forms.Form):

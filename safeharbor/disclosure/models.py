@@ -6,11 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
 MAX_MARKDOWN_CHARS = 50_000
+
+cve_id_validator = RegexValidator(
+    r"^CVE-\d{4}-\d{4,}\Z", "A CVE ID looks like CVE-2025-12345 (year, then four or more digits)."
+)
 
 
 class Severity(models.TextChoices):
@@ -345,6 +349,8 @@ class Report(models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
+    # "Also reported by": the triager credits this duplicate's researcher on the original.
+    credited_on_original = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -367,12 +373,20 @@ class Report(models.Model):
         max_length=10, choices=DisclosureKind.choices, default=DisclosureKind.FULL
     )
     disclosure_requested_at = models.DateTimeField(null=True, blank=True)
+    disclosure_requested_by = models.CharField(
+        max_length=10, blank=True, help_text="Who asked: team or researcher."
+    )
     disclosure_due_at = models.DateTimeField(null=True, blank=True)
     disclosed_at = models.DateTimeField(null=True, blank=True)
     public_summary = models.TextField(
         blank=True, max_length=MAX_MARKDOWN_CHARS, help_text="Markdown, shown when disclosed."
     )
-    cve_id = models.CharField("CVE ID", max_length=30, blank=True)
+    cve_id = models.CharField("CVE ID", max_length=30, blank=True, validators=[cve_id_validator])
+    # The redacted public version of the Markdown fields; the originals above are kept as sent.
+    public_description = models.TextField(blank=True, max_length=MAX_MARKDOWN_CHARS)
+    public_steps_to_reproduce = models.TextField(blank=True, max_length=MAX_MARKDOWN_CHARS)
+    public_impact = models.TextField(blank=True, max_length=MAX_MARKDOWN_CHARS)
+    redacted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]
@@ -392,6 +406,25 @@ class Report(models.Model):
     @property
     def is_disclosed(self) -> bool:
         return self.disclosure_state == DisclosureState.DISCLOSED
+
+    def public_text(self, name: str) -> str:
+        """A Markdown field as the public sees it: the redacted version once the team wrote
+        one, the researcher's text otherwise."""
+        if self.redacted_at is not None:
+            return str(getattr(self, f"public_{name}"))
+        return str(getattr(self, name))
+
+    @property
+    def public_description_text(self) -> str:
+        return self.public_text("description")
+
+    @property
+    def public_steps_text(self) -> str:
+        return self.public_text("steps_to_reproduce")
+
+    @property
+    def public_impact_text(self) -> str:
+        return self.public_text("impact")
 
     def sla_breaches(self, now: object = None) -> list[str]:
         """Which response targets this report has missed (still missing, or met late)."""
@@ -468,6 +501,9 @@ class ActivityKind(models.TextChoices):
     DISCLOSURE_OBJECTED = "disclosure_objected", "Disclosure objected to"
     DISCLOSED = "disclosed", "Disclosed"
     CVE_ASSIGNED = "cve_assigned", "CVE assigned"
+    CREDITED = "credited", "Also reported by"
+    REDACTED = "redacted", "Public version edited"
+    PAYOUT_RECORDED = "payout_recorded", "Payout recorded"
 
 
 class ActivityEvent(models.Model):
@@ -547,9 +583,43 @@ class Payout(models.Model):
     reference = models.CharField(max_length=200, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["pk"]
 
     def __str__(self) -> str:
         return f"payout of {self.bounty}"
+
+
+class DuplicateKey(models.Model):
+    """One entry of the duplicate index (duplicates.py): a fingerprint of a submitted report
+    (endpoint template, asset and parameter, MinHash band of its words). Reports that share keys
+    are the candidates scored as possible duplicates."""
+
+    key = models.CharField(max_length=64)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "report"], name="disclosure_dupkey_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "key"], name="disclosure_dupkey_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> #{self.report_id}"
+
+
+class DuplicateSignature(models.Model):
+    """What duplicates.py compares: a submitted report's words and the endpoint templates and
+    parameters found in it, kept so scoring a candidate needs no parsing."""
+
+    report = models.OneToOneField(
+        Report, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    words = models.JSONField(default=list)
+    endpoints = models.JSONField(default=list)
+    parameters = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"signature of #{self.report_id}"

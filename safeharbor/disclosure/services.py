@@ -25,15 +25,22 @@ from safeharbor.disclosure.attachments import (
     AttachmentRefused,
     check_upload,
 )
+from safeharbor.disclosure.duplicates import index_reports
 from safeharbor.disclosure.models import (
     ActivityEvent,
     ActivityKind,
     Asset,
     Attachment,
     Bounty,
+    BountyKind,
     BountyRange,
     BountyTable,
     Comment,
+    DisclosureKind,
+    DisclosureMode,
+    DisclosureState,
+    Payout,
+    PayoutStatus,
     Program,
     Report,
     ReportState,
@@ -510,6 +517,7 @@ def update_draft(
 
 
 def _record_submission(report: Report, researcher: User, request: HttpRequest | None) -> None:
+    index_reports([report])
     _log(report, ActivityKind.SUBMITTED, actor=researcher, request=request)
     record_audit(
         "disclosure.report_submitted",
@@ -546,9 +554,12 @@ def change_state(
     by: Actor,
     reason: str = "",
     duplicate_of: Report | None = None,
+    credit_original: bool = False,
     request: HttpRequest | None = None,
 ) -> Report:
-    """Move a report through the transition table (transitions.py), or refuse with the reason."""
+    """Move a report through the transition table (transitions.py), or refuse with the reason.
+    Marking a duplicate with ``credit_original`` also adds its researcher to the original's
+    "also reported by" list."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         if report.is_draft:
@@ -564,6 +575,7 @@ def change_state(
         report.state = target
         report.state_changed_at = now
         report.duplicate_of = duplicate_of if target == ReportState.DUPLICATE else None
+        report.credited_on_original = credit_original and target == ReportState.DUPLICATE
         if by is Actor.TEAM:
             _mark_first_response(report, actor)
         if target == ReportState.TRIAGED and report.triaged_at is None:
@@ -573,13 +585,26 @@ def change_state(
                 report.bounty_due_at = add_business_days(now, program.bounty_days)
         if target == ReportState.RESOLVED:
             report.resolved_at = now
-            if program.disclosure_mode == "timer":
+            if program.disclosure_mode == "timer" and report.disclosure_state not in (
+                DisclosureState.OBJECTED,
+                DisclosureState.DISCLOSED,
+            ):
                 report.disclosure_due_at = now + timedelta(days=program.disclosure_delay_days)
         report.closed_at = now if not report.is_open else None
         report.save()
         details: dict[str, Any] = {"from": before, "to": target, "reason": reason}
         if duplicate_of is not None and target == ReportState.DUPLICATE:
             details["duplicate_of"] = duplicate_of.pk
+            details["credited_on_original"] = report.credited_on_original
+            if report.credited_on_original:
+                _log(
+                    duplicate_of,
+                    ActivityKind.CREDITED,
+                    actor=actor,
+                    request=request,
+                    internal=True,
+                    details={"report": report.pk, "researcher": _handle(report.researcher)},
+                )
         _log(report, ActivityKind.STATE_CHANGED, actor=actor, request=request, details=details)
         record_audit(
             "disclosure.report_state_changed",
@@ -590,6 +615,10 @@ def change_state(
         )
         recompute_reputation(report.researcher_id)
     return report
+
+
+def _handle(user: User) -> str:
+    return ensure_profile(user).handle
 
 
 def _check_duplicate_target(report: Report, original: Report | None) -> None:
@@ -785,3 +814,392 @@ def _team_filter() -> Q:
 
 def team_members() -> Any:
     return User.objects.filter(_team_filter(), is_active=True).distinct().order_by("username")
+
+
+# --- Rewards --------------------------------------------------------------------------------
+
+AWARDABLE_STATES = frozenset({ReportState.TRIAGED, ReportState.RETESTING, ReportState.RESOLVED})
+
+
+def bounty_range_for(report: Report, table: BountyTable | None = None) -> BountyRange | None:
+    """The range of the current bounty table for the report's severity and asset tier."""
+    table = table or current_bounty_table()
+    if table is None or report.asset is None or not report.severity:
+        return None
+    return BountyRange.objects.filter(
+        table=table, severity=report.severity, tier=report.asset.tier
+    ).first()
+
+
+def award_bounty(
+    report: Report,
+    *,
+    amount: Decimal,
+    bonus: Decimal = Decimal("0"),
+    currency: str = "",
+    kind: str = BountyKind.BOUNTY,
+    note: str = "",
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> Bounty:
+    """Award a bounty (or a retest payment) on a triaged or resolved report, guided by the
+    current bounty table: an amount outside the range for the report's severity and asset tier
+    needs a note saying why. Opens an unpaid payout record for finance."""
+    if amount < 0 or bonus < 0:
+        raise DisclosureError("Amounts cannot be negative.", field="amount")
+    if amount + bonus == 0:
+        raise DisclosureError("Award an amount above zero.", field="amount")
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("asset", "researcher")
+            .get(pk=report.pk)
+        )
+        if report.state not in AWARDABLE_STATES:
+            raise TransitionRefused(
+                f"Bounties are awarded on triaged or resolved reports; this one is "
+                f"{report.get_state_display()}.",
+                field="amount",
+            )
+        ineligible = report.asset is not None and not report.asset.bounty_eligible
+        if kind == BountyKind.BOUNTY and ineligible and not note.strip():
+            raise DisclosureError(
+                "This asset is not eligible for bounties; say why you award one anyway.",
+                field="note",
+            )
+        table = current_bounty_table()
+        chosen = (currency or (table.currency if table else "USD")).upper()
+        window = bounty_range_for(report, table) if kind == BountyKind.BOUNTY else None
+        outside = window is not None and not (window.min_amount <= amount <= window.max_amount)
+        if outside and not note.strip():
+            assert window is not None
+            raise DisclosureError(
+                f"The bounty table gives {window.min_amount} to {window.max_amount} "
+                f"{table.currency if table else chosen} for this severity and tier; say why "
+                "this amount is outside the range.",
+                field="note",
+            )
+        bounty = Bounty.objects.create(
+            report=report,
+            kind=kind,
+            amount=amount,
+            bonus=bonus,
+            currency=chosen,
+            table=table,
+            note=note.strip(),
+            awarded_by=actor,
+        )
+        Payout.objects.create(bounty=bounty)
+        now = timezone.now()
+        if report.bounty_awarded_at is None and kind == BountyKind.BOUNTY:
+            report.bounty_awarded_at = now
+        _mark_first_response(report, actor)
+        report.save()
+        details = {
+            "bounty": bounty.pk,
+            "kind": kind,
+            "amount": str(amount),
+            "bonus": str(bonus),
+            "currency": chosen,
+            "table_version": table.version if table else None,
+            "range": [str(window.min_amount), str(window.max_amount)] if window else None,
+            "outside_range": outside,
+            "note": bounty.note,
+        }
+        _log(report, ActivityKind.BOUNTY_AWARDED, actor=actor, request=request, details=details)
+        record_audit(
+            "disclosure.bounty_awarded",
+            actor=actor,
+            request=request,
+            target=report,
+            details=details,
+        )
+        recompute_reputation(report.researcher_id)
+    return bounty
+
+
+def record_payout(
+    payout: Payout,
+    *,
+    status: str,
+    reference: str = "",
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> Payout:
+    """Record that finance paid (or failed to pay) a bounty, with their reference."""
+    if status not in PayoutStatus.values:
+        raise DisclosureError(f"{status!r} is not a payout status.", field="status")
+    if status == PayoutStatus.PAID and not reference.strip():
+        raise DisclosureError("Give the payment's reference.", field="reference")
+    with transaction.atomic():
+        payout = (
+            Payout.objects.select_for_update(of=("self",))
+            .select_related("bounty__report")
+            .get(pk=payout.pk)
+        )
+        before = payout.status
+        payout.status = status
+        payout.reference = reference.strip()
+        payout.paid_at = timezone.now() if status == PayoutStatus.PAID else None
+        payout.save()
+        details = {
+            "payout": payout.pk,
+            "bounty": payout.bounty_id,
+            "from": before,
+            "to": status,
+            "reference": payout.reference,
+        }
+        _log(
+            payout.bounty.report,
+            ActivityKind.PAYOUT_RECORDED,
+            actor=actor,
+            request=request,
+            internal=True,
+            details=details,
+        )
+        record_audit(
+            "disclosure.payout_recorded",
+            actor=actor,
+            request=request,
+            target=payout.bounty.report,
+            details=details,
+        )
+    return payout
+
+
+def record_payouts_export(
+    *, actor: User | None, count: int, request: HttpRequest | None = None
+) -> None:
+    """Finance's CSV export is audited: who took which payout records, when."""
+    record_audit(
+        "disclosure.payouts_exported",
+        actor=actor,
+        request=request,
+        target_label="payouts",
+        details={"rows": count},
+    )
+
+
+# --- Disclosure -----------------------------------------------------------------------------
+
+
+def _check_disclosable(report: Report, program: Program) -> None:
+    if program.disclosure_mode == DisclosureMode.DISABLED:
+        raise TransitionRefused("This program does not disclose reports.", field="disclosure")
+    if report.state != ReportState.RESOLVED:
+        raise TransitionRefused(
+            f"Only resolved reports can be disclosed; this one is {report.get_state_display()}.",
+            field="disclosure",
+        )
+    if report.disclosure_state == DisclosureState.DISCLOSED:
+        raise TransitionRefused("This report is disclosed already.", field="disclosure")
+
+
+def _publish(report: Report, *, actor: User | None, request: HttpRequest | None, why: str) -> None:
+    report.disclosure_state = DisclosureState.DISCLOSED
+    report.disclosed_at = timezone.now()
+    report.disclosure_due_at = None
+    report.save()
+    details = {"kind": report.disclosure_kind, "why": why}
+    _log(report, ActivityKind.DISCLOSED, actor=actor, request=request, details=details)
+    record_audit(
+        "disclosure.report_disclosed", actor=actor, request=request, target=report, details=details
+    )
+
+
+def request_disclosure(
+    report: Report,
+    *,
+    kind: str,
+    actor: User | None,
+    by: Actor,
+    request: HttpRequest | None = None,
+) -> Report:
+    """The researcher or the team asks to disclose a resolved report (full or limited). The
+    other party agrees (or objects); in timer mode the report is disclosed when the timer ends
+    unless someone objected."""
+    if kind not in DisclosureKind.values:
+        raise DisclosureError(f"{kind!r} is not a kind of disclosure.", field="kind")
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        _check_disclosable(report, current_program())
+        if report.disclosure_state == DisclosureState.REQUESTED:
+            raise TransitionRefused(
+                "Disclosure is requested already; the other party can agree or object.",
+                field="disclosure",
+            )
+        report.disclosure_state = DisclosureState.REQUESTED
+        report.disclosure_kind = kind
+        report.disclosure_requested_at = timezone.now()
+        report.disclosure_requested_by = by.value
+        report.save()
+        details = {"kind": kind, "by": by.value}
+        _log(
+            report, ActivityKind.DISCLOSURE_REQUESTED, actor=actor, request=request, details=details
+        )
+        record_audit(
+            "disclosure.disclosure_requested",
+            actor=actor,
+            request=request,
+            target=report,
+            details=details,
+        )
+    return report
+
+
+def agree_disclosure(
+    report: Report, *, actor: User | None, by: Actor, request: HttpRequest | None = None
+) -> Report:
+    """The other party agrees to a requested disclosure: the report is published at once."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        _check_disclosable(report, current_program())
+        if report.disclosure_state != DisclosureState.REQUESTED:
+            raise TransitionRefused("Nobody has requested disclosure yet.", field="disclosure")
+        if report.disclosure_requested_by == by.value:
+            raise TransitionRefused(
+                "You requested this disclosure; the other party has to agree.", field="disclosure"
+            )
+        report.disclosure_state = DisclosureState.AGREED
+        details = {"kind": report.disclosure_kind, "by": by.value}
+        _log(report, ActivityKind.DISCLOSURE_AGREED, actor=actor, request=request, details=details)
+        record_audit(
+            "disclosure.disclosure_agreed",
+            actor=actor,
+            request=request,
+            target=report,
+            details=details,
+        )
+        _publish(report, actor=actor, request=request, why="agreed")
+    return report
+
+
+def object_to_disclosure(
+    report: Report,
+    *,
+    reason: str,
+    actor: User | None,
+    by: Actor,
+    request: HttpRequest | None = None,
+) -> Report:
+    """Either party objects: the request and the timer stop until someone requests again."""
+    if not reason.strip():
+        raise DisclosureError("Say why you object.", field="reason")
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        _check_disclosable(report, current_program())
+        report.disclosure_state = DisclosureState.OBJECTED
+        report.disclosure_due_at = None
+        report.save()
+        details = {"by": by.value, "reason": reason.strip()}
+        _log(
+            report, ActivityKind.DISCLOSURE_OBJECTED, actor=actor, request=request, details=details
+        )
+        record_audit(
+            "disclosure.disclosure_objected",
+            actor=actor,
+            request=request,
+            target=report,
+            details=details,
+        )
+    return report
+
+
+def disclose_due_reports(*, now: Any = None) -> list[int]:
+    """Publish resolved reports whose disclosure timer has run out and that nobody objected to.
+    Idempotent: a second run finds nothing more to disclose."""
+    moment = now or timezone.now()
+    if current_program().disclosure_mode != DisclosureMode.TIMER:
+        return []
+    due = list(
+        Report.objects.filter(
+            state=ReportState.RESOLVED,
+            disclosure_due_at__lte=moment,
+            disclosure_state__in=[
+                DisclosureState.NONE,
+                DisclosureState.REQUESTED,
+                DisclosureState.AGREED,
+            ],
+        ).values_list("pk", flat=True)
+    )
+    disclosed = []
+    for report_id in due:
+        with transaction.atomic():
+            report = Report.objects.select_for_update().get(pk=report_id)
+            still_due = (
+                report.state == ReportState.RESOLVED
+                and report.disclosure_due_at is not None
+                and report.disclosure_due_at <= moment
+                and report.disclosure_state
+                not in (DisclosureState.OBJECTED, DisclosureState.DISCLOSED)
+            )
+            if not still_due:
+                continue  # changed meanwhile
+            _publish(report, actor=None, request=None, why="timer")
+        disclosed.append(report_id)
+    return disclosed
+
+
+@dataclass(frozen=True)
+class PublicVersion:
+    public_summary: str
+    public_description: str
+    public_steps_to_reproduce: str
+    public_impact: str
+    cve_id: str
+
+
+def update_public_version(
+    report: Report,
+    data: PublicVersion,
+    *,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> Report:
+    """The team's redacted public version of a report: summary, the Markdown fields and the
+    CVE ID. The researcher's original text is kept unchanged beside it."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        before_cve = report.cve_id
+        changed = []
+        for name in (
+            "public_summary",
+            "public_description",
+            "public_steps_to_reproduce",
+            "public_impact",
+            "cve_id",
+        ):
+            value = getattr(data, name)
+            if getattr(report, name) != value:
+                changed.append(name)
+                setattr(report, name, value)
+        if not changed:
+            return report
+        report.full_clean(
+            exclude=[
+                f.name for f in Report._meta.fields if f.name not in {"cve_id", "public_summary"}
+            ]
+        )
+        report.redacted_at = timezone.now()
+        report.save()
+        details = {"fields": changed}
+        _log(
+            report, ActivityKind.REDACTED, actor=actor, request=request, internal=True,
+            details=details,
+        )  # fmt: skip
+        if "cve_id" in changed:
+            _log(
+                report,
+                ActivityKind.CVE_ASSIGNED,
+                actor=actor,
+                request=request,
+                details={"from": before_cve, "to": report.cve_id},
+            )
+        record_audit(
+            "disclosure.public_version_updated",
+            actor=actor,
+            request=request,
+            target=report,
+            details={**details, "cve_id": report.cve_id},
+        )
+    return report

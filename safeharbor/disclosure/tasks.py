@@ -70,3 +70,11 @@ def close_stale_reports() -> int:
     from safeharbor.disclosure.services import close_stale_reports as close
 
     return len(close())
+
+
+@task()
+def disclose_due_reports() -> int:
+    """Disclose resolved reports whose disclosure timer ran out (schedule daily)."""
+    from safeharbor.disclosure.services import disclose_due_reports as disclose
+
+    return len(disclose())

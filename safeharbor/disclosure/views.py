@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,26 +18,35 @@ from django.views.decorators.http import require_GET, require_POST
 
 from safeharbor.accounts.models import User
 from safeharbor.disclosure import access, services
+from safeharbor.disclosure.advisories import csaf_document, osv_record
 from safeharbor.disclosure.attachments import AttachmentRefused
+from safeharbor.disclosure.duplicates import suggest_duplicates
+from safeharbor.disclosure.finance import payouts_csv
 from safeharbor.disclosure.forms import (
     AssetForm,
     AssignForm,
+    AwardForm,
     BountyTableForm,
     CommentForm,
+    DisclosureForm,
+    PayoutForm,
     ProfileForm,
     ProgramForm,
+    PublicVersionForm,
     QueueFilterForm,
     ReportForm,
     SeverityChangeForm,
     StateForm,
     uploads_of,
 )
+from safeharbor.disclosure.metrics import program_metrics
 from safeharbor.disclosure.models import (
     OPEN_STATES,
     ActivityEvent,
     Asset,
     BountyTable,
     Comment,
+    DisclosureState,
     Report,
     ReportState,
     ResearcherProfile,
@@ -68,6 +78,7 @@ def program_view(request: HttpRequest) -> HttpResponse:
             "ranges": ranges,
             "in_scope": Asset.objects.filter(in_scope=True, archived=False),
             "out_of_scope": Asset.objects.filter(in_scope=False, archived=False),
+            "metrics": program_metrics(),
             "may_submit": access.may_submit(user) or not user.is_authenticated,
             "may_edit": user.is_authenticated and user.has_perm("disclosure.change_program"),
             "expiry_warning": user.is_authenticated
@@ -259,6 +270,19 @@ def _report_page(
         and not report.is_draft,
     }
     if participant and not report.is_draft:
+        # The researcher is only told of earlier reports they may see: theirs and disclosed ones.
+        context["suggestions"] = suggest_duplicates(
+            report, within=access.visible_reports_for_user(user)
+        )
+        context["bounties"] = report.bounties.prefetch_related("payouts")
+        context["also_reported_by"] = (
+            report.duplicates.filter(credited_on_original=True)
+            .select_related("researcher__researcher_profile")
+            .order_by("submitted_at")
+        )
+        context["disclosure_actions"] = _disclosure_actions(report, team)
+        if context["disclosure_actions"]:
+            context["disclosure_form"] = forms.get("disclosure_form") or DisclosureForm()
         context["comment_form"] = forms.get("comment_form") or CommentForm()
         if not team:
             context["comment_form"].fields.pop("internal", None)
@@ -275,6 +299,19 @@ def _report_page(
         context["severity_form"] = forms.get("severity_form") or SeverityChangeForm(
             initial={"cvss_vector": report.cvss_vector, "severity": report.severity}
         )
+        if user.has_perm("disclosure.award_bounty") and report.state in services.AWARDABLE_STATES:
+            context["award_form"] = forms.get("award_form") or AwardForm()
+            context["bounty_table"] = services.current_bounty_table()
+            context["bounty_range"] = services.bounty_range_for(report)
+        context["public_form"] = forms.get("public_form") or PublicVersionForm(
+            initial={
+                "public_summary": report.public_summary,
+                "public_description": report.public_text("description"),
+                "public_steps_to_reproduce": report.public_text("steps_to_reproduce"),
+                "public_impact": report.public_text("impact"),
+                "cve_id": report.cve_id,
+            }
+        )
     return render(request, "disclosure/report_detail.html", context, status=status)
 
 
@@ -284,15 +321,141 @@ def report_detail_view(request: HttpRequest, report_id: int) -> HttpResponse:
     return _report_page(request, report)
 
 
+def _disclosed_report(request: HttpRequest, report_id: int) -> Report:
+    report = access.get_report_for_user(_user(request), report_id)
+    access._require(report.is_disclosed)
+    return report
+
+
 def public_report_view(request: HttpRequest, report_id: int) -> HttpResponse:
     """A disclosed report as the public sees it (the participants' page needs sign-in)."""
     report = access.get_report_for_user(_user(request), report_id)
     if not report.is_disclosed:
         return redirect("disclosure:report_detail", report_id=report.pk)
     comments = report.comments.filter(internal=False) if report.disclosure_kind == "full" else []
-    return render(
-        request, "disclosure/report_public.html", {"report": report, "comments": comments}
+    also = (
+        report.duplicates.filter(credited_on_original=True)
+        .select_related("researcher__researcher_profile")
+        .order_by("submitted_at")
     )
+    return render(
+        request,
+        "disclosure/report_public.html",
+        {"report": report, "comments": comments, "also_reported_by": also},
+    )
+
+
+@require_GET
+def report_csaf_view(request: HttpRequest, report_id: int) -> JsonResponse:
+    """The disclosed report as a CSAF 2.0 security advisory."""
+    report = _disclosed_report(request, report_id)
+    document = csaf_document(report, settings.SITE_URL, settings.SITE_NAME)
+    return JsonResponse(document, json_dumps_params={"indent": 2})
+
+
+@require_GET
+def report_osv_view(request: HttpRequest, report_id: int) -> JsonResponse:
+    """The disclosed report as an OSV record."""
+    report = _disclosed_report(request, report_id)
+    return JsonResponse(osv_record(report, settings.SITE_URL), json_dumps_params={"indent": 2})
+
+
+def _disclosure_actions(report: Report, team: bool) -> list[str]:
+    """What the viewer may do about disclosure now (the service checks again)."""
+    program = services.current_program()
+    if program.disclosure_mode == "disabled" or report.state != ReportState.RESOLVED:
+        return []
+    if report.disclosure_state == DisclosureState.DISCLOSED:
+        return []
+    side = "team" if team else "researcher"
+    actions = []
+    if report.disclosure_state != DisclosureState.REQUESTED:
+        actions.append("request")
+    elif report.disclosure_requested_by != side:
+        actions.append("agree")
+    if report.disclosure_state != DisclosureState.OBJECTED:
+        actions.append("object")
+    return actions
+
+
+@login_required
+@require_POST
+def disclosure_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    user = _user(request)
+    report = access.get_report_for_user(user, report_id, need="participate")
+    team = access.is_team(user)
+    if not team and report.researcher_id != user.pk:
+        access._require(False)
+    by = Actor.TEAM if team else Actor.RESEARCHER
+    form = DisclosureForm(request.POST)
+    if form.is_valid():
+        action = form.cleaned_data["action"]
+        try:
+            if action == "request":
+                services.request_disclosure(
+                    report, kind=form.cleaned_data["kind"] or "full", actor=user, by=by,
+                    request=request,
+                )  # fmt: skip
+            elif action == "agree":
+                services.agree_disclosure(report, actor=user, by=by, request=request)
+            else:
+                services.object_to_disclosure(
+                    report, reason=form.cleaned_data["reason"], actor=user, by=by, request=request
+                )
+        except services.DisclosureError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+            report.refresh_from_db()
+            status = 409 if isinstance(error, services.TransitionRefused) else 400
+            return _report_page(request, report, status=status, disclosure_form=form)
+        messages.success(request, "Disclosure is updated.")
+        return redirect("disclosure:report_detail", report_id=report.pk)
+    return _report_page(request, report, status=400, disclosure_form=form)
+
+
+@login_required
+@require_POST
+def public_version_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    user = _user(request)
+    report = access.get_report_for_user(user, report_id, need="triage")
+    form = PublicVersionForm(request.POST)
+    if form.is_valid():
+        services.update_public_version(
+            report, services.PublicVersion(**form.cleaned_data), actor=user, request=request
+        )
+        messages.success(request, "The public version is saved.")
+        return redirect("disclosure:report_detail", report_id=report.pk)
+    return _report_page(request, report, status=400, public_form=form)
+
+
+@login_required
+@require_POST
+def award_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    user = _user(request)
+    report = access.get_report_for_user(user, report_id, need="award")
+    form = AwardForm(request.POST)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            bounty = services.award_bounty(
+                report,
+                amount=data["amount"],
+                bonus=data["bonus"] or Decimal("0"),
+                currency=data["currency"],
+                kind=data["kind"],
+                note=data["note"],
+                actor=user,
+                request=request,
+            )
+        except services.DisclosureError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+            status = 409 if isinstance(error, services.TransitionRefused) else 400
+        else:
+            messages.success(
+                request, f"{bounty.get_kind_display()} of {bounty.total} {bounty.currency} awarded."
+            )
+            return redirect("disclosure:report_detail", report_id=report.pk)
+    return _report_page(request, report, status=status, award_form=form)
 
 
 @login_required
@@ -348,6 +511,7 @@ def state_view(request: HttpRequest, report_id: int) -> HttpResponse:
                     by=Actor.TEAM,
                     reason=form.cleaned_data["reason"],
                     duplicate_of=original,
+                    credit_original=form.cleaned_data["credit_original"],
                     request=request,
                 )
             except services.TransitionRefused as error:
@@ -588,6 +752,54 @@ def asset_edit_view(request: HttpRequest, asset_id: int | None = None) -> HttpRe
     )
 
 
+@login_required
+def payouts_view(request: HttpRequest) -> HttpResponse:
+    """Payout records for finance: unpaid first; CSV with ?format=csv."""
+    user = _user(request)
+    payouts = access.payouts_for_user(user).select_related(
+        "bounty__table", "bounty__report__researcher__researcher_profile"
+    )
+    status = request.GET.get("status", "")
+    if status in {"pending", "paid", "failed"}:
+        payouts = payouts.filter(status=status)
+    if request.GET.get("format") == "csv":
+        services.record_payouts_export(actor=user, request=request, count=payouts.count())
+        response = HttpResponse(payouts_csv(payouts), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="payouts.csv"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    page = Paginator(payouts.order_by("status", "pk"), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "disclosure/payouts.html",
+        {"page": page, "status": status, "form": PayoutForm()},
+    )
+
+
+@login_required
+@require_POST
+def payout_view(request: HttpRequest, payout_id: int) -> HttpResponse:
+    user = _user(request)
+    payout = access.get_payout_for_user(user, payout_id)
+    form = PayoutForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_payout(
+                payout,
+                status=form.cleaned_data["status"],
+                reference=form.cleaned_data["reference"],
+                actor=user,
+                request=request,
+            )
+        except services.DisclosureError as error:
+            messages.error(request, str(error))
+            return redirect("disclosure:payouts")
+        messages.success(request, f"Payout {payout.pk} is recorded.")
+    else:
+        messages.error(request, "Choose a status.")
+    return redirect("disclosure:payouts")
+
+
 def manage_links(user: Any) -> list[tuple[str, str]]:
     links = []
     if access.is_team(user):
@@ -598,4 +810,6 @@ def manage_links(user: Any) -> list[tuple[str, str]]:
         links.append(("Program", reverse("disclosure:program_edit")))
     if user.has_perm("disclosure.publish_bountytable"):
         links.append(("Bounty table", reverse("disclosure:bounty_table")))
+    if user.has_perm("disclosure.award_bounty"):
+        links.append(("Payouts", reverse("disclosure:payouts")))
     return links
