@@ -65,6 +65,11 @@ def get_report_for_user(user: Any, report_id: int, need: ReportNeed = "view") ->
     return report
 
 
+def may_participate(user: Any, report: Report) -> bool:
+    """The report's researcher and the team; everyone else reads only its public version."""
+    return bool(user.is_authenticated and report.researcher_id == user.pk) or is_team(user)
+
+
 def get_attachment_for_user(user: Any, report_id: int, attachment_id: int) -> Attachment:
     """Attachments are for the report's researcher and the team, never for the public."""
     report = get_report_for_user(user, report_id, need="participate")

@@ -317,7 +317,12 @@ def _report_page(
 
 @login_required
 def report_detail_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = access.get_report_for_user(_user(request), report_id)
+    user = _user(request)
+    report = access.get_report_for_user(user, report_id)
+    if not access.may_participate(user, report):
+        # A disclosed report seen by someone outside it: only its public (possibly limited,
+        # redacted) version, never the participants' page with the original text.
+        return redirect("disclosure:report_public", report_id=report.pk)
     return _report_page(request, report)
 
 

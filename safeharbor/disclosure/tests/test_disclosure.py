@@ -122,6 +122,22 @@ def test_a_limited_disclosure_shows_the_summary_only(researcher, resolved, anon)
     assert "db-7.corp" not in page
 
 
+def test_people_outside_a_disclosed_report_only_ever_get_its_public_version(
+    researcher, resolved, cast
+) -> None:
+    Report.objects.filter(pk=resolved.pk).update(public_summary="Short summary.")
+    services.request_disclosure(resolved, kind="limited", actor=None, by=Actor.TEAM)
+    services.agree_disclosure(resolved, actor=researcher.user, by=Actor.RESEARCHER)
+    participants_page = reverse("disclosure:report_detail", args=[resolved.pk])
+    outsider = cast["other_researcher"].client
+    response = outsider.get(participants_page)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("disclosure:report_public", args=[resolved.pk])
+    assert "db-7.corp" not in outsider.get(response["Location"]).content.decode()
+    # The researcher who reported it still sees the whole report.
+    assert "db-7.corp" in researcher.client.get(participants_page).content.decode()
+
+
 def _disclose(report: Report, researcher) -> Report:
     services.update_public_version(
         report,
