@@ -34,6 +34,12 @@ def _items() -> list[NavItem]:
             permission="passwords.change_passwordpolicy",
         ),
         NavItem(
+            _("Vulnerability reports"),
+            reverse("disclosure:queue"),
+            permission="disclosure.triage_report",
+        ),
+        NavItem(_("Payouts"), reverse("disclosure:payouts"), permission="disclosure.award_bounty"),
+        NavItem(
             _("Helpline directory"),
             reverse("safety:directory_list"),
             permission="safety.change_organization",
@@ -42,6 +48,29 @@ def _items() -> list[NavItem]:
             _("Intervention terms"),
             reverse("safety:interventions"),
             permission="safety.change_termlistversion",
+        ),
+        NavItem(
+            _("Review queues"),
+            reverse("moderation:queue_list"),
+            permission="moderation.review_cases",
+        ),
+        NavItem(
+            _("Policy categories"),
+            reverse("moderation:category_list"),
+            permission="moderation.change_policycategory",
+        ),
+        NavItem(
+            _("Moderation settings"),
+            reverse("moderation:settings"),
+            permission="moderation.change_moderationsettings",
+        ),
+        NavItem(
+            _("Moderation figures"),
+            reverse("moderation:figures"),
+            permission="moderation.view_transparency_figures",
+        ),
+        NavItem(
+            _("Webhooks"), reverse("core:webhook_list"), permission="core.replay_webhookdelivery"
         ),
         NavItem(_("Security"), reverse("accounts:security")),
     ]

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.timezone import now as timezone_now
 
 
 class AuditEvent(models.Model):
@@ -59,3 +60,72 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.sequence}"
+
+
+# --- Outbound webhooks (services in safeharbor.core.webhooks) ----------------------------------
+
+
+class WebhookEndpoint(models.Model):
+    """Where events go: one receiver of the platform, with its Standard Webhooks secret."""
+
+    name = models.CharField(max_length=120)
+    url = models.URLField(max_length=2000)
+    secret = models.CharField(
+        max_length=200, help_text="Standard Webhooks secret (whsec_ + base64), shared with them."
+    )
+    enabled = models.BooleanField(default=True)
+    event_types = models.JSONField(
+        default=list, blank=True, help_text="Event types sent to this endpoint; [] = all."
+    )
+    created_at = models.DateTimeField(default=timezone_now)
+    updated_at = models.DateTimeField(default=timezone_now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        permissions = [("replay_webhookdelivery", "Can see webhook deliveries and replay them")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, event_type: str) -> bool:
+        return self.enabled and (not self.event_types or event_type in self.event_types)
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    DEAD = "dead", "Dead letter"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint. The ``message_id`` is the ``webhook-id`` header: the same on
+    every attempt and replay, so the receiver can drop duplicates."""
+
+    message_id = models.CharField(max_length=64, unique=True, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.PROTECT, related_name="+")
+    event_type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    state = models.CharField(
+        max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone_now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="core_webhook_due_idx",
+                condition=models.Q(state="pending"),
+            ),
+            models.Index(fields=["state", "-created_at"], name="core_webhook_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.message_id}"

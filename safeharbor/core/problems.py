@@ -72,6 +72,19 @@ PROBLEM_TYPES = {
             "'detail' says what conflicts.",
         ),
         ProblemType(
+            "appeal-window-closed",
+            409,
+            "The time to appeal this decision has passed.",
+            "Appeals are accepted for a number of days after the decision; 'deadline' gives the "
+            "end of the window.",
+        ),
+        ProblemType(
+            "not-content-owner",
+            403,
+            "Only the owner of the content may appeal.",
+            "Send the appeal for the user named as the case's author_id.",
+        ),
+        ProblemType(
             "submission-refused",
             403,
             "The disclosure program does not accept this report now.",

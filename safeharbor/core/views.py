@@ -1,17 +1,28 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from safeharbor.accounts.roles import ROLES
+from safeharbor.accounts.sudo import sudo_required
 from safeharbor.core import health
-from safeharbor.core.access import visible_audit_events_for_user
-from safeharbor.core.forms import AuditFilterForm
+from safeharbor.core.access import (
+    get_webhook_delivery_for_user,
+    get_webhook_endpoint_for_user,
+    visible_audit_events_for_user,
+    webhook_deliveries_for_user,
+    webhook_endpoints_for_user,
+)
+from safeharbor.core.forms import AuditFilterForm, WebhookDeliveryFilterForm, WebhookEndpointForm
+from safeharbor.core.models import DeliveryState, WebhookEndpoint
+from safeharbor.core.webhooks import WebhookError, delivery_counts, replay_delivery, save_endpoint
 
 
 def staff_login_redirect(request: HttpRequest, extra_context: object = None) -> HttpResponse:
@@ -102,3 +113,96 @@ def error_500_view(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+# --- Webhooks: endpoints and the dead-letter page (administrators) -------------------------------
+
+
+@login_required
+def webhook_list_view(request: HttpRequest) -> HttpResponse:
+    deliveries = webhook_deliveries_for_user(request.user)
+    endpoints = webhook_endpoints_for_user(request.user)
+    form = WebhookDeliveryFilterForm(request.GET or {"state": DeliveryState.DEAD})
+    if form.is_valid() and form.cleaned_data["state"]:
+        deliveries = deliveries.filter(state=form.cleaned_data["state"])
+    page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/webhooks/list.html",
+        {
+            "endpoints": endpoints,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "counts": delivery_counts(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def webhook_replay_view(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    delivery = get_webhook_delivery_for_user(request.user, delivery_id)
+    try:
+        replay_delivery(delivery, actor=request.user, request=request)
+    except WebhookError as error:
+        messages.error(request, str(error))
+        return redirect("core:webhook_list")
+    delivery.refresh_from_db()
+    if delivery.state == DeliveryState.DELIVERED:
+        messages.success(request, f"The {delivery.event_type} event was delivered.")
+    else:
+        messages.warning(
+            request,
+            f"The {delivery.event_type} event was sent again and is {delivery.get_state_display()}"
+            f" ({delivery.last_error or 'no answer yet'}).",
+        )
+    return redirect("core:webhook_list")
+
+
+@login_required
+def webhook_endpoint_view(request: HttpRequest, endpoint_id: int | None = None) -> HttpResponse:
+    endpoint = (
+        get_webhook_endpoint_for_user(request.user, endpoint_id)
+        if endpoint_id is not None
+        else WebhookEndpoint(enabled=True)
+    )
+    if endpoint_id is None:
+        webhook_endpoints_for_user(request.user)  # the permission check
+    if request.method == "POST":
+        return _save_webhook_endpoint(request, endpoint)
+    initial = {
+        "name": endpoint.name,
+        "url": endpoint.url,
+        "enabled": endpoint.enabled,
+        "event_types": ", ".join(endpoint.event_types),
+    }
+    return render(
+        request,
+        "core/webhooks/endpoint.html",
+        {"form": WebhookEndpointForm(initial=initial), "endpoint": endpoint},
+    )
+
+
+@sudo_required
+def _save_webhook_endpoint(request: HttpRequest, endpoint: WebhookEndpoint) -> HttpResponse:
+    form = WebhookEndpointForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "core/webhooks/endpoint.html",
+            {"form": form, "endpoint": endpoint},
+            status=400,
+        )
+    data = form.cleaned_data
+    endpoint = save_endpoint(
+        endpoint,
+        {name: data[name] for name in ("name", "url", "enabled", "event_types")},
+        actor=request.user,
+        request=request,
+        rotate_secret=data["rotate_secret"],
+    )
+    messages.success(request, f"The endpoint “{endpoint.name}” is saved.")
+    return redirect("core:webhook_endpoint", endpoint_id=endpoint.pk)

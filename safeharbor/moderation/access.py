@@ -12,7 +12,15 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import Http404
 
-from safeharbor.moderation.models import CHILD_SAFETY_ROLE, Case, PolicyCategory, Queue
+from safeharbor.moderation.models import (
+    CHILD_SAFETY_ROLE,
+    Appeal,
+    Case,
+    Decision,
+    PolicyCategory,
+    Queue,
+    Report,
+)
 
 
 def case_roles_for(user: Any) -> list[str]:
@@ -66,3 +74,49 @@ def get_category_for_admin(user: Any, slug: str) -> PolicyCategory:
     if category is None:
         raise Http404
     return category
+
+
+def get_report_of_case(case: Case, public_id: UUID) -> Report:
+    report = case.reports.filter(public_id=public_id).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def get_decision_for_user(user: Any, public_id: UUID) -> Decision:
+    roles = case_roles_for(user)
+    if not roles:
+        raise Http404
+    decision = (
+        Decision.objects.select_related("case", "policy", "corrects")
+        .filter(public_id=public_id, case__required_role__in=roles)
+        .first()
+    )
+    if decision is None:
+        raise Http404
+    return decision
+
+
+def get_decision_for_platform(public_id: UUID) -> Decision:
+    """The platform's API key sees every decision (it enforces them all)."""
+    decision = Decision.objects.select_related("case", "policy").filter(public_id=public_id).first()
+    if decision is None:
+        raise Http404
+    return decision
+
+
+def get_appeal_for_platform(public_id: UUID) -> Appeal:
+    appeal = Appeal.objects.select_related("case", "decision").filter(public_id=public_id).first()
+    if appeal is None:
+        raise Http404
+    return appeal
+
+
+def check_figures_access(user: Any) -> None:
+    if not (user.is_authenticated and user.has_perm("moderation.view_transparency_figures")):
+        raise Http404
+
+
+def check_settings_access(user: Any) -> None:
+    if not (user.is_authenticated and user.has_perm("moderation.change_moderationsettings")):
+        raise Http404

@@ -1,21 +1,35 @@
-"""The moderation API: content reports from the platform."""
+"""The moderation API: content reports and appeals from the platform, figures for transparency."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Router, Status
 
 from safeharbor.accounts.api_auth import APIKeyAuth, api_key_of
 from safeharbor.core.problems import Problem
-from safeharbor.moderation.models import PolicyCategory
-from safeharbor.moderation.schemas import CategoryOut, ReportIn, ReportOut
+from safeharbor.moderation.access import get_appeal_for_platform, get_decision_for_platform
+from safeharbor.moderation.figures import moderation_figures
+from safeharbor.moderation.models import Appeal, PolicyCategory
+from safeharbor.moderation.schemas import (
+    AppealIn,
+    AppealOut,
+    CategoryOut,
+    FiguresOut,
+    ReportIn,
+    ReportOut,
+)
 from safeharbor.moderation.services import (
+    AppealRefused,
     IdempotencyMismatch,
     Intake,
     ReportData,
     UnknownCategory,
+    file_appeal,
     submit_report,
 )
 
@@ -116,3 +130,83 @@ def create_report(request: HttpRequest, response: HttpResponse, payload: ReportI
 )
 def list_categories(request: HttpRequest) -> object:
     return list(PolicyCategory.objects.filter(active=True))
+
+
+# --- Appeals -----------------------------------------------------------------------------------
+
+
+def _appeal_out(appeal: Appeal) -> AppealOut:
+    return AppealOut(
+        id=appeal.public_id,
+        decision_id=appeal.decision.public_id,
+        case_id=appeal.case.public_id,
+        state=appeal.state,
+        outcome=appeal.outcome,
+        created_at=appeal.created_at,
+        decided_at=appeal.decided_at,
+        new_decision_id=appeal.outcome_decision.public_id if appeal.outcome_decision else None,
+    )
+
+
+@router.post(
+    "/appeals",
+    response={201: AppealOut},
+    auth=APIKeyAuth("appeals:write"),
+    summary="Appeal a decision for its content owner",
+    description=(
+        "The content owner contests a decision (DSA Art. 20) within the installation's appeal "
+        "window. The case returns to its queue; a reviewer other than the one who decided "
+        "upholds or reverses, and the outcome is sent as a `moderation.appeal_decided` webhook. "
+        "One appeal per decision: a second is a 409 `conflict` with `appeal_id`. Out of the "
+        "window: 409 `appeal-window-closed` with `deadline`. Not the content owner: 403 "
+        "`not-content-owner`."
+    ),
+)
+def create_appeal(request: HttpRequest, payload: AppealIn) -> object:
+    decision = get_decision_for_platform(payload.decision_id)
+    try:
+        appeal = file_appeal(
+            decision, appellant_id=payload.appellant_id, text=payload.text, request=request
+        )
+    except AppealRefused as error:
+        raise Problem(error.code, str(error), **error.extensions) from None
+    return Status(201, _appeal_out(appeal))
+
+
+@router.get(
+    "/appeals/{appeal_id}",
+    response=AppealOut,
+    auth=APIKeyAuth("appeals:write"),
+    summary="An appeal and its outcome",
+)
+def get_appeal(request: HttpRequest, appeal_id: UUID) -> object:
+    return _appeal_out(get_appeal_for_platform(appeal_id))
+
+
+# --- Figures -----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/moderation/figures",
+    response=FiguresOut,
+    auth=APIKeyAuth("figures:read"),
+    summary="Moderation figures for a period",
+    description=(
+        "Reports received and decisions made from `start` to `end` (dates, both included, in "
+        "the installation's time zone): counts by category, source, action, ground and "
+        "automation, appeals, and time to action (first report to first decision, median and "
+        "90th percentile in hours)."
+    ),
+)
+def get_figures(request: HttpRequest, start: date, end: date) -> object:
+    if start > end:
+        raise Problem(
+            "validation-error",
+            "The end date is before the start date.",
+            errors=[{"loc": ["query", "end"], "msg": "Before start.", "type": "value_error"}],
+        )
+    tz = timezone.get_current_timezone()
+    return moderation_figures(
+        datetime.combine(start, time.min, tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+    ).as_dict()

@@ -7,11 +7,19 @@ class ModerationConfig(AppConfig):
     verbose_name = "Trust & safety"
     api_scopes = {
         "reports:write": "Send content reports (the platform's flagging and automated detection).",
+        "appeals:write": "File appeals for content owners and read their outcome.",
+        "figures:read": "Read moderation figures for transparency reports.",
     }
     role_permissions: dict[str, list[str]] = {
         "moderator": ["moderation.review_cases"],
         "child-safety": ["moderation.review_cases", "moderation.review_child_safety_cases"],
-        "admin": ["moderation.view_policycategory", "moderation.change_policycategory"],
+        "admin": [
+            "moderation.view_policycategory",
+            "moderation.change_policycategory",
+            "moderation.change_moderationsettings",
+            "moderation.view_transparency_figures",
+        ],
+        "transparency-editor": ["moderation.view_transparency_figures"],
     }
 
     def load_reference_data(self) -> str:

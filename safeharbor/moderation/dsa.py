@@ -142,3 +142,29 @@ class AutomatedDecision(models.TextChoices):
     FULLY = "AUTOMATED_DECISION_FULLY", "Fully automated"
     PARTIALLY = "AUTOMATED_DECISION_PARTIALLY", "Partially automated"
     NOT_AUTOMATED = "AUTOMATED_DECISION_NOT_AUTOMATED", "Not automated"
+
+
+# The countries of the European Economic Area (ISO 3166-1 alpha-2): the territorial scope a
+# statement of reasons may name.
+EEA_COUNTRIES = (
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+)  # fmt: skip
+
+
+class SourceType(models.TextChoices):
+    ARTICLE_16 = "SOURCE_ARTICLE_16", "Notice submitted in accordance with Article 16 DSA"
+    TRUSTED_FLAGGER = "SOURCE_TRUSTED_FLAGGER", "Notice submitted by a trusted flagger"
+    OTHER_NOTIFICATION = "SOURCE_TYPE_OTHER_NOTIFICATION", "Other type of notification"
+    VOLUNTARY = "SOURCE_VOLUNTARY", "Own voluntary initiative"
+
+
+class ContentType(models.TextChoices):
+    APP = "CONTENT_TYPE_APP", "App"
+    AUDIO = "CONTENT_TYPE_AUDIO", "Audio"
+    IMAGE = "CONTENT_TYPE_IMAGE", "Image"
+    PRODUCT = "CONTENT_TYPE_PRODUCT", "Product"
+    SYNTHETIC_MEDIA = "CONTENT_TYPE_SYNTHETIC_MEDIA", "Synthetic media"
+    TEXT = "CONTENT_TYPE_TEXT", "Text"
+    VIDEO = "CONTENT_TYPE_VIDEO", "Video"
+    OTHER = "CONTENT_TYPE_OTHER", "Other"

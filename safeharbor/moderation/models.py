@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -169,6 +170,7 @@ class Case(models.Model):
         permissions = [
             ("review_cases", "Can see the review queues and claim cases"),
             ("review_child_safety_cases", "Can see and claim child-safety cases"),
+            ("view_transparency_figures", "Can see moderation figures for transparency"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -269,6 +271,9 @@ class Report(models.Model):
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     request_fingerprint = models.CharField(max_length=64, blank=True)
     reporter_id = models.CharField(max_length=200, blank=True)
+    reporter_email = models.EmailField(
+        blank=True, help_text="Where the reporter wants the outcome sent; optional."
+    )
     content_id = models.CharField(max_length=200)
     content_url = models.CharField(max_length=2000, blank=True)
     content_type = models.CharField(max_length=20, choices=ContentType.choices)
@@ -315,6 +320,17 @@ class DecisionAction(models.TextChoices):
 
 class ImmutableError(RuntimeError):
     pass
+
+
+# The restriction each action implies when the reviewer picks none: (visibility, account).
+ACTION_RESTRICTIONS: dict[str, tuple[str | None, str | None]] = {
+    DecisionAction.REMOVE: (dsa.DecisionVisibility.CONTENT_REMOVED, None),
+    DecisionAction.RESTRICT: (dsa.DecisionVisibility.CONTENT_AGE_RESTRICTED, None),
+    DecisionAction.LABEL: (dsa.DecisionVisibility.CONTENT_LABELLED, None),
+    DecisionAction.REDUCE_REACH: (dsa.DecisionVisibility.CONTENT_DEMOTED, None),
+    DecisionAction.SUSPEND: (None, dsa.DecisionAccount.SUSPENDED),
+    DecisionAction.BAN: (None, dsa.DecisionAccount.TERMINATED),
+}
 
 
 class Decision(models.Model):
@@ -377,6 +393,108 @@ class Decision(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ImmutableError("Decisions are never deleted.")
 
+    @property
+    def restricts(self) -> bool:
+        """Whether this decision restricts anything (and so needs a statement of reasons)."""
+        return self.action not in (DecisionAction.NO_VIOLATION, DecisionAction.ESCALATE)
+
+    def normalize(self) -> None:
+        """Keep only what applies: the chosen ground's fields (none without a restriction), and
+        for a restricting action without any restriction chosen, the one it implies."""
+        if self.decision_ground != dsa.DecisionGround.ILLEGAL_CONTENT:
+            self.illegal_content_legal_ground = self.illegal_content_explanation = ""
+        if self.decision_ground != dsa.DecisionGround.INCOMPATIBLE_CONTENT:
+            self.incompatible_content_ground = self.incompatible_content_explanation = ""
+            self.incompatible_content_illegal = None
+        if not self.restricts:
+            self.decision_ground = ""
+            self.illegal_content_legal_ground = self.illegal_content_explanation = ""
+            self.incompatible_content_ground = self.incompatible_content_explanation = ""
+            self.incompatible_content_illegal = None
+            self.territorial_scope = []
+            return
+        if self.has_restriction:
+            return
+        visibility, account = ACTION_RESTRICTIONS.get(self.action, (None, None))
+        if visibility:
+            self.decision_visibility = [visibility]
+        if account:
+            self.decision_account = account
+
+    @property
+    def has_restriction(self) -> bool:
+        return bool(
+            self.decision_visibility
+            or self.decision_monetary
+            or self.decision_provision
+            or self.decision_account
+        )
+
+    def clean(self) -> None:
+        """The statement of reasons is complete as Art. 17 DSA and the Transparency Database
+        require: a restriction, a ground with its legal or contractual basis and explanation,
+        the facts, the automation flags and the territorial scope."""
+        errors: dict[str, str] = {}
+        if not self.decision_facts.strip():
+            errors["decision_facts"] = "State the facts and circumstances relied on."
+        unknown = set(self.decision_visibility) - set(dsa.DecisionVisibility.values)
+        if unknown:
+            errors["decision_visibility"] = f"Unknown visibility restriction: {sorted(unknown)}."
+        unknown_scope = set(self.territorial_scope) - set(dsa.EEA_COUNTRIES)
+        if unknown_scope:
+            errors["territorial_scope"] = (
+                f"Not EEA country codes: {', '.join(sorted(unknown_scope))}."
+            )
+        if not self.restricts:
+            if self.has_restriction:
+                errors["action"] = "A decision of no violation cannot restrict anything."
+            if errors:
+                raise ValidationError(errors)
+            return
+        if not self.has_restriction:
+            errors["decision_visibility"] = (
+                "Choose at least one restriction: of visibility, of the account, of monetary "
+                "payments or of the service."
+            )
+        if (
+            dsa.DecisionVisibility.OTHER in self.decision_visibility
+            and not self.decision_visibility_other.strip()
+        ):
+            errors["decision_visibility_other"] = "Describe the other visibility restriction."
+        if (
+            self.decision_monetary == dsa.DecisionMonetary.OTHER
+            and not self.decision_monetary_other.strip()
+        ):
+            errors["decision_monetary_other"] = "Describe the other monetary restriction."
+        if self.decision_ground == dsa.DecisionGround.ILLEGAL_CONTENT:
+            if not self.illegal_content_legal_ground.strip():
+                errors["illegal_content_legal_ground"] = (
+                    "Name the law the content breaks (illegal content needs a legal ground)."
+                )
+            if not self.illegal_content_explanation.strip():
+                errors["illegal_content_explanation"] = (
+                    "Explain why the content is illegal under that law."
+                )
+        elif self.decision_ground == dsa.DecisionGround.INCOMPATIBLE_CONTENT:
+            if not self.incompatible_content_ground.strip():
+                errors["incompatible_content_ground"] = (
+                    "Cite the clause of the terms of service the content breaks."
+                )
+            if not self.incompatible_content_explanation.strip():
+                errors["incompatible_content_explanation"] = (
+                    "Explain why the content is incompatible with that clause."
+                )
+        else:
+            errors["decision_ground"] = (
+                "Choose the ground: illegal content or incompatible with the terms."
+            )
+        if not self.territorial_scope:
+            errors["territorial_scope"] = "Choose where the restriction applies."
+        if self.end_date is not None and self.end_date <= self.application_date:
+            errors["end_date"] = "The restriction must end after it starts."
+        if errors:
+            raise ValidationError(errors)
+
 
 class AppealState(models.TextChoices):
     OPEN = "open", "Open"
@@ -426,6 +544,9 @@ class ReviewerExposure(models.Model):
     day = models.DateField()
     items_viewed = models.PositiveIntegerField(default=0)
     media_revealed = models.PositiveIntegerField(default=0)
+    # Since the last break: the basis of break prompts.
+    items_since_break = models.PositiveIntegerField(default=0)
+    session_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -434,3 +555,56 @@ class ReviewerExposure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} on {self.day}"
+
+
+class ModerationSettings(models.Model):
+    """This installation's moderation policy (one row, edited by administrators)."""
+
+    appeal_window_days = models.PositiveSmallIntegerField(
+        default=183,
+        help_text="Days after a decision during which its content owner may appeal (the DSA "
+        "asks for at least six months).",
+    )
+    daily_item_cap = models.PositiveIntegerField(
+        default=200, help_text="Cases one reviewer may take per day."
+    )
+    daily_reveal_cap = models.PositiveIntegerField(
+        default=60, help_text="Media one reviewer may reveal per day."
+    )
+    break_after_items = models.PositiveIntegerField(
+        default=25, help_text="Suggest a break after this many cases without one."
+    )
+    break_after_minutes = models.PositiveIntegerField(
+        default=90, help_text="Suggest a break after this many minutes without one."
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "moderation settings"
+        verbose_name_plural = "moderation settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(appeal_window_days__gte=1), name="moderation_settings_window"
+            ),
+            models.CheckConstraint(
+                condition=Q(break_after_items__gte=1, break_after_minutes__gte=1),
+                name="moderation_settings_breaks",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Moderation settings"
+
+
+class Notice(models.Model):
+    """One email notice sent (or being sent) about a decision or an appeal outcome: the key
+    makes the sending task idempotent."""
+
+    key = models.CharField(max_length=300, unique=True)
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="notices")
+    recipient = models.EmailField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.key

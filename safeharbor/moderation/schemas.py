@@ -95,3 +95,48 @@ class CategoryOut(Schema):
     description: str
     severity_tier: int
     dsa_category: str
+
+
+class AppealIn(StrictSchema):
+    decision_id: UUID = Field(description="The decision appealed (from the webhook).")
+    appellant_id: str = Field(
+        min_length=1, max_length=200, description="The platform's id of the content owner."
+    )
+    text: str = Field(
+        min_length=1, max_length=MAX_FREE_TEXT, description="What the content owner wrote."
+    )
+
+
+class AppealOut(Schema):
+    id: UUID
+    decision_id: UUID
+    case_id: UUID
+    state: str
+    outcome: str
+    created_at: datetime
+    decided_at: datetime | None
+    new_decision_id: UUID | None
+
+
+class TimeToActionOut(Schema):
+    decisions: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+class FiguresOut(Schema):
+    start: datetime
+    end: datetime
+    reports_total: int
+    reports_by_category: dict[str, int]
+    reports_by_source: dict[str, int]
+    decisions_total: int
+    decisions_by_action: dict[str, int]
+    decisions_by_category: dict[str, int]
+    decisions_by_ground: dict[str, int]
+    decisions_by_automation: dict[str, int]
+    automated_detection: int
+    appeals_filed: int
+    appeals_upheld: int
+    appeals_reversed: int
+    time_to_action: TimeToActionOut

@@ -19,13 +19,20 @@ from safeharbor.core.audit import record_audit
 from safeharbor.moderation.models import (
     ACTIVE_STATES,
     LEASE_DURATION,
+    Appeal,
+    AppealOutcome,
+    AppealState,
     Case,
     CaseState,
+    Decision,
+    DecisionAction,
+    ModerationSettings,
     PolicyCategory,
     Queue,
     Report,
     ReportChannel,
     ReportSource,
+    ReviewerExposure,
 )
 from safeharbor.moderation.priority import priority_key, priority_points, trust_rank
 
@@ -105,6 +112,7 @@ class ReportData:
     source: str = ReportSource.USER
     trusted_flagger: bool = False
     reporter_id: str = ""
+    reporter_email: str = ""
     content_url: str = ""
     content_text: str = ""
     content_metadata: dict[str, Any] = field(default_factory=dict)
@@ -115,7 +123,10 @@ class ReportData:
     free_text: str = ""
 
     def fingerprint(self) -> str:
-        canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        fields = asdict(self)
+        if not fields["reporter_email"]:
+            del fields["reporter_email"]  # keeps fingerprints stored before the field existed
+        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     @property
@@ -183,6 +194,7 @@ def _store_report(
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
         reporter_id=data.reporter_id,
+        reporter_email=data.reporter_email,
         content_id=data.content_id,
         content_url=data.content_url,
         content_type=data.content_type,
@@ -250,6 +262,9 @@ def _join_case(
         case.reporter_trust = report.source
     if not case.content_language and report.content_language:
         case.content_language = report.content_language
+    # The public does not know the author; the platform's own report of the content does.
+    if not case.author_id and report.author_id:
+        case.author_id = report.author_id
     rerouted_from = None
     if category.severity_tier < case.severity_tier:
         # A more severe report decides the category, the SLA and possibly who may see the case.
@@ -431,6 +446,7 @@ def claim_next_case(
     claimers never get the same case: on PostgreSQL the row is locked with SKIP LOCKED (others
     take the next one); elsewhere a conditional UPDATE takes it only if it is still free."""
     now = timezone.now()
+    _check_item_cap(actor, now)
     with transaction.atomic():
         sources = claimable_cases(queue, roles, now)
         if connection.features.has_select_for_update_skip_locked:
@@ -473,6 +489,8 @@ def claim_case(case: Case, *, actor: Any, request: HttpRequest | None = None) ->
         if locked.lease_is_live(now) and locked.claimed_by_id != actor.pk:
             raise ClaimConflict("Someone else is reviewing this case.")
         previous = locked.claimed_by_id
+        if previous != actor.pk:
+            _check_item_cap(actor, now)
         _take(locked, actor, now)
         _after_claim(locked, actor, request, previous, now)
     return locked
@@ -546,6 +564,8 @@ def _after_claim(
     }
     if previous is not None and previous != actor.pk:
         details["expired_claim_of"] = previous
+    if previous != actor.pk:
+        _count_item_viewed(actor, now)
     record_audit(
         "moderation.case_claimed", actor=actor, request=request, target=case, details=details
     )
@@ -594,3 +614,412 @@ def queue_figures(queues: list[Queue], roles: list[str]) -> list[QueueFigures]:
             )
         )
     return figures
+
+
+# --- Settings ----------------------------------------------------------------------------------
+
+
+def current_settings() -> ModerationSettings:
+    return ModerationSettings.objects.filter(pk=1).first() or ModerationSettings(pk=1)
+
+
+def update_moderation_settings(
+    changes: dict[str, Any], *, actor: Any, request: HttpRequest | None = None
+) -> ModerationSettings:
+    with transaction.atomic():
+        current = current_settings()
+        changed = {
+            name: [getattr(current, name), value]
+            for name, value in changes.items()
+            if getattr(current, name) != value
+        }
+        for name, value in changes.items():
+            setattr(current, name, value)
+        current.updated_at = timezone.now()
+        current.save()
+        record_audit(
+            "moderation.settings_changed",
+            actor=actor,
+            request=request,
+            target=current,
+            details={"changed": changed},
+        )
+    return current
+
+
+# --- Reviewer exposure -------------------------------------------------------------------------
+
+
+class ExposureCapReached(ModerationError):
+    """The reviewer reached a daily exposure cap."""
+
+
+@dataclass(frozen=True)
+class ExposureStatus:
+    items_viewed: int
+    media_revealed: int
+    item_cap: int
+    reveal_cap: int
+    items_since_break: int
+    minutes_since_break: int
+    break_after_items: int
+    break_after_minutes: int
+
+    @property
+    def break_due(self) -> bool:
+        return (
+            self.items_since_break >= self.break_after_items
+            or self.minutes_since_break >= self.break_after_minutes
+        )
+
+    @property
+    def items_left(self) -> int:
+        return max(0, self.item_cap - self.items_viewed)
+
+    @property
+    def reveals_left(self) -> int:
+        return max(0, self.reveal_cap - self.media_revealed)
+
+
+def _exposure_row(reviewer: Any, now: datetime, lock: bool = False) -> ReviewerExposure:
+    day = timezone.localdate(now)
+    rows = ReviewerExposure.objects.select_for_update() if lock else ReviewerExposure.objects
+    row = rows.filter(reviewer=reviewer, day=day).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = ReviewerExposure.objects.create(reviewer=reviewer, day=day)
+        except IntegrityError:  # created meanwhile by another request of the same reviewer
+            row = rows.get(reviewer=reviewer, day=day)
+    return row
+
+
+def exposure_status(reviewer: Any, now: datetime | None = None) -> ExposureStatus:
+    now = now or timezone.now()
+    config = current_settings()
+    day = timezone.localdate(now)
+    row = ReviewerExposure.objects.filter(reviewer=reviewer, day=day).first()
+    started = row.session_started_at if row is not None else None
+    return ExposureStatus(
+        items_viewed=row.items_viewed if row else 0,
+        media_revealed=row.media_revealed if row else 0,
+        item_cap=config.daily_item_cap,
+        reveal_cap=config.daily_reveal_cap,
+        items_since_break=row.items_since_break if row else 0,
+        minutes_since_break=int((now - started).total_seconds() // 60) if started else 0,
+        break_after_items=config.break_after_items,
+        break_after_minutes=config.break_after_minutes,
+    )
+
+
+def _check_item_cap(actor: Any, now: datetime) -> None:
+    status = exposure_status(actor, now)
+    if status.items_left <= 0:
+        raise ExposureCapReached(
+            f"You reached today's limit of {status.item_cap} cases. Please stop reviewing for "
+            "today; the limit protects you, and it resets tomorrow."
+        )
+
+
+def _count_item_viewed(actor: Any, now: datetime) -> None:
+    row = _exposure_row(actor, now, lock=True)
+    row.items_viewed += 1
+    row.items_since_break += 1
+    if row.session_started_at is None:
+        row.session_started_at = now
+    row.save(update_fields=["items_viewed", "items_since_break", "session_started_at"])
+
+
+def record_break(actor: Any, *, request: HttpRequest | None = None) -> None:
+    """The reviewer took a break: the break prompt counts from now."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = _exposure_row(actor, now, lock=True)
+        row.items_since_break = 0
+        row.session_started_at = now
+        row.save(update_fields=["items_since_break", "session_started_at"])
+
+
+def reveal_media(
+    case: Case, report: Report, *, actor: Any, request: HttpRequest | None = None
+) -> ExposureStatus:
+    """Reveal one report's media to the reviewer holding the case: counted against the daily
+    cap (refused at the cap), written to the audit log."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not locked.is_claimed_by(actor):
+            raise ClaimConflict("Claim the case before revealing its media.")
+        row = _exposure_row(actor, now, lock=True)
+        cap = current_settings().daily_reveal_cap
+        if row.media_revealed >= cap:
+            raise ExposureCapReached(
+                f"You revealed {cap} media today, the daily limit. The media stay blurred; "
+                "decide from the text and the reports, or hand the case to a colleague."
+            )
+        row.media_revealed += 1
+        row.save(update_fields=["media_revealed"])
+        record_audit(
+            "moderation.media_revealed",
+            actor=actor,
+            request=request,
+            target=locked,
+            details={
+                "report": str(report.public_id),
+                "media_hash": report.media_hash,
+                "revealed_today": row.media_revealed,
+            },
+        )
+    return exposure_status(actor, now)
+
+
+# --- Decisions ---------------------------------------------------------------------------------
+
+
+class DecisionConflict(ModerationError):
+    """The case cannot be decided by this person now (HTTP 409)."""
+
+
+def _finish_review(case: Case, now: datetime) -> None:
+    case.transition_to(CaseState.DECIDED)
+    case.claimed_by = None
+    case.claimed_at = case.lease_expires_at = None
+    case.updated_at = now
+    case.save()
+
+
+def _announce_decision(decision: Decision) -> None:
+    from safeharbor.core.webhooks import emit_event
+    from safeharbor.moderation.statements import decision_data
+    from safeharbor.moderation.tasks import send_decision_notices
+
+    emit_event("moderation.decision", decision_data(decision))
+    decision_id = decision.pk
+    transaction.on_commit(lambda: send_decision_notices.enqueue(decision_id))
+
+
+def decide_case(
+    case: Case, decision: Decision, *, actor: Any, request: HttpRequest | None = None
+) -> Decision:
+    """Record the decision of the reviewer holding the case (anyone else: DecisionConflict),
+    close the review, send the decision to the platform and the notices. ``decision`` is
+    unsaved; its statement of reasons is validated (``Decision.clean``, ValidationError)."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not locked.is_claimed_by(actor):
+            raise DecisionConflict(
+                "Only the reviewer who holds this case may decide it: claim it first."
+            )
+        if locked.state not in (CaseState.IN_REVIEW, CaseState.ESCALATED):
+            raise DecisionConflict("This case is not awaiting a first decision.")
+        decision = _complete(decision, locked, actor, now)
+        decision.save()
+        _finish_review(locked, now)
+        record_audit(
+            "moderation.decision_made",
+            actor=actor,
+            request=request,
+            target=locked,
+            details=_decision_details(decision),
+        )
+        _announce_decision(decision)
+    return decision
+
+
+def correct_decision(
+    earlier: Decision, decision: Decision, *, actor: Any, request: HttpRequest | None = None
+) -> Decision:
+    """Decisions are immutable: a correction is a new decision that ``corrects`` the latest one
+    of a decided case (not while an appeal is open)."""
+    now = timezone.now()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=earlier.case_id)
+        latest = case.decisions.order_by("-created_at", "-pk").first()
+        if case.state != CaseState.DECIDED or latest is None or latest.pk != earlier.pk:
+            raise DecisionConflict("Only the latest decision of a decided case can be corrected.")
+        decision.corrects = earlier
+        decision = _complete(decision, case, actor, now)
+        decision.save()
+        case.updated_at = now
+        case.save(update_fields=["updated_at"])
+        record_audit(
+            "moderation.decision_corrected",
+            actor=actor,
+            request=request,
+            target=case,
+            details=_decision_details(decision),
+        )
+        _announce_decision(decision)
+    return decision
+
+
+def _complete(decision: Decision, case: Case, actor: Any, now: datetime) -> Decision:
+    decision.case = case
+    decision.decided_by = actor
+    decision.created_at = now
+    decision.application_date = now
+    if not decision.category_specification and decision.policy.dsa_keyword:
+        decision.category_specification = [decision.policy.dsa_keyword]
+    decision.normalize()
+    decision.clean()
+    return decision
+
+
+def _decision_details(decision: Decision) -> dict[str, Any]:
+    return {
+        "decision": str(decision.public_id),
+        "action": decision.action,
+        "policy": decision.policy.slug,
+        "ground": decision.decision_ground,
+        "corrects": str(decision.corrects.public_id) if decision.corrects else None,
+    }
+
+
+def decisions_on_author(case: Case, limit: int = 20) -> list[Decision]:
+    """Earlier decisions on other content of the same author (context for the reviewer)."""
+    if not case.author_id:
+        return []
+    return list(
+        Decision.objects.filter(case__author_id=case.author_id)
+        .exclude(case=case)
+        .select_related("case", "policy")
+        .order_by("-created_at")[:limit]
+    )
+
+
+# --- Appeals -----------------------------------------------------------------------------------
+
+
+class AppealRefused(ModerationError):
+    """The appeal cannot be filed (window closed, nothing to appeal, already appealed)."""
+
+    def __init__(self, message: str, code: str = "conflict", **extensions: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.extensions = extensions
+
+
+def file_appeal(
+    decision: Decision,
+    *,
+    appellant_id: str,
+    text: str,
+    request: HttpRequest | None = None,
+) -> Appeal:
+    """The content owner contests a decision within the appeal window; the case goes back to
+    its queue as appealed, for a different reviewer."""
+    now = timezone.now()
+    window = current_settings().appeal_window_days
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=decision.case_id)
+        existing = Appeal.objects.filter(decision=decision).first()
+        if existing is not None:
+            raise AppealRefused(
+                "This decision was appealed already.", appeal_id=str(existing.public_id)
+            )
+        if not decision.restricts:
+            raise AppealRefused("This decision restricts nothing: there is nothing to appeal.")
+        latest = case.decisions.order_by("-created_at", "-pk").first()
+        if case.state != CaseState.DECIDED or latest is None or latest.pk != decision.pk:
+            raise AppealRefused("Only the decision in force on a decided case can be appealed.")
+        if case.author_id and appellant_id != case.author_id:
+            raise AppealRefused(
+                "Only the content owner (the case's author_id) may appeal.",
+                code="not-content-owner",
+            )
+        deadline = decision.created_at + timedelta(days=window)
+        if now > deadline:
+            raise AppealRefused(
+                f"The appeal window of {window} days closed on {deadline:%Y-%m-%d}.",
+                code="appeal-window-closed",
+                deadline=deadline.isoformat(),
+            )
+        appeal = Appeal.objects.create(
+            case=case, decision=decision, appellant_id=appellant_id, appellant_text=text
+        )
+        case.transition_to(CaseState.APPEALED)
+        case.opened_at = now  # the appeal waits from now: priority age and SLA restart
+        case.sla_due_at = now + timedelta(hours=case.category.sla_hours)
+        case.updated_at = now
+        _reprioritize(case)
+        case.save()
+        record_audit(
+            "moderation.appeal_filed",
+            request=request,
+            target=case,
+            details={"appeal": str(appeal.public_id), "decision": str(decision.public_id)},
+        )
+    return appeal
+
+
+def decide_appeal(
+    appeal: Appeal,
+    *,
+    outcome: str,
+    explanation: str,
+    actor: Any,
+    request: HttpRequest | None = None,
+) -> Appeal:
+    """A reviewer other than the one who decided upholds or reverses. A reversal is a new
+    decision of no violation that corrects the original; both outcomes go to the platform."""
+    from safeharbor.core.webhooks import emit_event
+    from safeharbor.moderation.statements import appeal_data
+
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Appeal.objects.select_for_update().select_related("decision").get(pk=appeal.pk)
+        case = Case.objects.select_for_update().get(pk=locked.case_id)
+        if locked.state == AppealState.DECIDED:
+            raise DecisionConflict("This appeal is decided already.")
+        if not case.is_claimed_by(actor):
+            raise DecisionConflict("Only the reviewer who holds this case may decide the appeal.")
+        if locked.decision.decided_by_id == actor.pk:
+            raise DecisionConflict(
+                "You made the decision under appeal: a different reviewer must decide it."
+            )
+        if outcome not in AppealOutcome.values:
+            raise ModerationError("Choose to uphold or to reverse the decision.")
+        if not explanation.strip():
+            raise ModerationError("Explain the outcome of the appeal.")
+        original = locked.decision
+        if outcome == AppealOutcome.REVERSE:
+            reversal = Decision(
+                action=DecisionAction.NO_VIOLATION,
+                policy=original.policy,
+                corrects=original,
+                decision_facts=explanation,
+                automated_detection=original.automated_detection,
+            )
+            locked.outcome_decision = _complete(reversal, case, actor, now)
+            reversal.save()
+        locked.state = AppealState.DECIDED
+        locked.outcome = outcome
+        locked.decided_by = actor
+        locked.decided_at = now
+        locked.save()
+        _finish_review(case, now)
+        record_audit(
+            "moderation.appeal_decided",
+            actor=actor,
+            request=request,
+            target=case,
+            details={
+                "appeal": str(locked.public_id),
+                "outcome": outcome,
+                "decision": str(original.public_id),
+                "new_decision": (
+                    str(locked.outcome_decision.public_id) if locked.outcome_decision else None
+                ),
+            },
+        )
+        emit_event("moderation.appeal_decided", appeal_data(locked))
+    return locked
+
+
+def open_appeal_of(case: Case) -> Appeal | None:
+    return (
+        Appeal.objects.filter(case=case, state__in=[AppealState.OPEN, AppealState.IN_REVIEW])
+        .select_related("decision", "decision__decided_by", "decision__policy")
+        .first()
+    )

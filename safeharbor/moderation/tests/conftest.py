@@ -34,3 +34,48 @@ def send_report(platform: Any) -> Callable[..., Any]:
         )
 
     return send
+
+
+@pytest.fixture
+def receiver(settings: Any) -> Any:
+    """The platform's webhook receiver, on 127.0.0.1."""
+    from safeharbor.core.testing.webhook_receiver import WebhookReceiver
+
+    settings.SAFEHARBOR_OUTBOUND_ALLOW_PRIVATE = True
+    local = WebhookReceiver().start()
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+def platform_endpoint(receiver: Any) -> Any:
+    from safeharbor.core.models import WebhookEndpoint
+    from safeharbor.core.webhooks import new_secret
+
+    return WebhookEndpoint.objects.create(name="platform", url=receiver.url(), secret=new_secret())
+
+
+@pytest.fixture
+def second_moderator(cast: Any) -> Any:
+    """Another moderator (appeals need a reviewer other than the one who decided)."""
+    from safeharbor.core.testing.cast import Member, make_staff, signed_in_client
+
+    user = make_staff("moderator2", ["moderator"])
+    return Member("moderator2", user, signed_in_client(user))
+
+
+INCOMPATIBLE = {
+    "action": "remove",
+    "policy": "spam",
+    "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+    "incompatible_content_ground": "Terms of service 4.2 (spam)",
+    "incompatible_content_explanation": "Repeated identical commercial links.",
+    "decision_facts": "The post repeats the same link forty times.",
+    "territorial_scope": ["DE", "FR", "ES"],
+    "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED",
+}
+
+
+@pytest.fixture
+def decision_form() -> dict[str, Any]:
+    return dict(INCOMPATIBLE)

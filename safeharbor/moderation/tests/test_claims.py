@@ -168,15 +168,18 @@ def test_the_queue_page_filters_and_paginates(
     assert "Spam" not in hate.split("<tbody>")[1]
 
 
-def test_the_case_page_shows_reports_and_the_blurred_media_placeholder(send_report, cast) -> None:
-    send_report(text="first words", media_hash="sha256:" + "a" * 64)
+def test_the_case_page_shows_reports_and_hides_media_until_claimed(send_report, cast) -> None:
+    send_report(
+        text="first words", media_hash="sha256:" + "a" * 64, media_url="https://cdn.example/x.png"
+    )
     send_report(text="second words")
     case = _case("post-1")
     html = cast["moderator"].client.get(f"/moderation/cases/{case.public_id}/").content.decode()
     assert "first words" in html
     assert "second words" in html
     assert "2 reports" in html
-    assert "Media are blurred and shown in grayscale by default" in html
+    assert "claim the case to see them" in html
+    assert "<img" not in html
 
 
 @pytest.mark.django_db(transaction=True)

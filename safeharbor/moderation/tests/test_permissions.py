@@ -65,3 +65,64 @@ def test_the_reports_api(platform, make_api_client, anon) -> None:
     assert anon.post("/api/v1/reports", body, content_type="application/json").status_code == 401
     assert platform.get("/api/v1/reports/categories").status_code == 200
     assert anon.get("/api/v1/reports/categories").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("/moderation/settings/", {"admin"}),
+        ("/moderation/figures/", {"admin", "transparency_editor"}),
+    ],
+)
+def test_admin_and_transparency_pages(taxonomy, cast, url, allowed) -> None:
+    assert_access(cast, "get", url, allowed=allowed)
+
+
+@pytest.mark.parametrize(
+    ("content_id", "allowed"), [("ordinary", REVIEWERS), ("restricted", {"child_safety"})]
+)
+def test_decide_reveal_and_appeal_actions(cases, cast, content_id, allowed) -> None:
+    """Reviewers who may see the case but do not hold it get a conflict (409); everyone else
+    gets "not found"."""
+    case = cases[content_id]
+    report = case.reports.get()
+    base = f"/moderation/cases/{case.public_id}"
+    assert_access(cast, "post", f"{base}/decide/", allowed=allowed, allowed_status=409)
+    assert_access(
+        cast, "post", f"{base}/reports/{report.public_id}/reveal/", allowed=allowed,
+        allowed_status=409,
+    )  # fmt: skip
+    # No appeal is open on this case: 404 for everyone.
+    assert_access(cast, "post", f"{base}/appeal/", allowed=set(), denied_status=404)
+    assert_access(cast, "get", f"{base}/reports/{report.public_id}/media/", allowed=set())
+
+
+def test_the_break_button_is_for_reviewers(taxonomy, cast) -> None:
+    assert_access(cast, "post", "/moderation/break/", allowed=REVIEWERS, allowed_status=302)
+
+
+def test_a_decision_statement_is_visible_to_those_who_see_the_case(
+    cases, cast, decision_form
+) -> None:
+    from safeharbor.moderation.models import Decision
+
+    for content_id, member in (("ordinary", "moderator"), ("restricted", "child_safety")):
+        case = cases[content_id]
+        client = cast[member].client
+        client.post(f"/moderation/cases/{case.public_id}/claim/")
+        form = {**decision_form, "policy": case.category.slug}
+        assert client.post(f"/moderation/cases/{case.public_id}/decide/", form).status_code == 302
+    for content_id, allowed in (("ordinary", REVIEWERS), ("restricted", {"child_safety"})):
+        decision = Decision.objects.get(case=cases[content_id])
+        url = f"/moderation/decisions/{decision.public_id}/statement.json"
+        assert_access(cast, "get", url, allowed=allowed)
+
+
+def test_the_appeals_and_figures_api_need_their_scopes(taxonomy, make_api_client, anon) -> None:
+    assert make_api_client("reports:write").post("/api/v1/appeals", {}).status_code == 403
+    assert anon.get("/api/v1/moderation/figures").status_code == 401
+    figures = make_api_client("figures:read")
+    assert (
+        figures.get("/api/v1/moderation/figures", start="2026-01-01", end="2026-01-31").status_code
+        == 200
+    )
