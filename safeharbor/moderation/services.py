@@ -95,6 +95,27 @@ def update_policy_category(
             target=category,
             details={"changed": changed},
         )
+        if category.required_role and "required_role" in changed:
+            # Open cases of the category copied the old role: restrict them now, not later.
+            for case in (
+                Case.objects.select_for_update()
+                .filter(category=category)
+                .exclude(required_role=category.required_role)
+                .exclude(state=CaseState.CLOSED)
+            ):
+                from_queue = _restrict(case, category.required_role)
+                case.save()
+                record_audit(
+                    "moderation.case_rerouted",
+                    actor=actor,
+                    request=request,
+                    target=case,
+                    details={
+                        "from_queue": Queue.objects.get(pk=from_queue).slug,
+                        "to_queue": Queue.objects.get(pk=case.queue_id).slug,
+                        "category": category.slug,
+                    },
+                )
     return category
 
 
@@ -131,8 +152,18 @@ class ReportData:
 
     @property
     def views(self) -> int:
-        value = self.content_metadata.get("views")
-        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+        return views_of(self.content_metadata)
+
+
+MAX_REACH = 2**63 - 1  # what the case's reach column holds
+
+
+def views_of(metadata: dict[str, Any] | None) -> int:
+    """The content's reach from the report's metadata: a whole number, clamped to the column."""
+    value = (metadata or {}).get("views")
+    if not isinstance(value, int) or isinstance(value, bool):
+        return 0
+    return max(0, min(value, MAX_REACH))
 
 
 @dataclass(frozen=True)
@@ -255,9 +286,7 @@ def _join_case(
     case.report_count += 1
     if not repeat_reporter:
         case.distinct_reporters += 1
-    views = report.content_metadata.get("views") if report.content_metadata else None
-    if isinstance(views, int) and not isinstance(views, bool):
-        case.reach = max(case.reach, views)
+    case.reach = max(case.reach, views_of(report.content_metadata))
     if trust_rank(report.source) > trust_rank(case.reporter_trust):
         case.reporter_trust = report.source
     if not case.content_language and report.content_language:
@@ -265,21 +294,17 @@ def _join_case(
     # The public does not know the author; the platform's own report of the content does.
     if not case.author_id and report.author_id:
         case.author_id = report.author_id
-    rerouted_from = None
-    if category.severity_tier < case.severity_tier:
-        # A more severe report decides the category, the SLA and possibly who may see the case.
-        case.category = category
-        case.severity_tier = category.severity_tier
+    # Who may see a case only ever narrows: a report in a restricted category (child sexual abuse
+    # material) restricts the case whatever its tier, and no later report lifts a restriction.
+    restricts = bool(category.required_role) and category.required_role != case.required_role
+    if category.severity_tier < case.severity_tier or restricts:
+        # A more severe (or restricted) report decides the category and the SLA, except that a
+        # restricted case keeps its restricted category.
+        if restricts or not case.required_role:
+            case.category = category
+        case.severity_tier = min(case.severity_tier, category.severity_tier)
         case.sla_due_at = min(case.sla_due_at, now + timedelta(hours=category.sla_hours))
-        if category.required_role != case.required_role:
-            case.required_role = category.required_role
-            rerouted_from = case.queue_id
-            case.queue_id = route_case(case)
-            # Whoever held it may no longer be allowed to see it.
-            case.claimed_by = None
-            case.claimed_at = case.lease_expires_at = None
-            if case.state == CaseState.IN_REVIEW:
-                case.transition_to(CaseState.OPEN)
+    rerouted_from = _restrict(case, category.required_role) if restricts else None
     case.updated_at = now
     _reprioritize(case)
     case.save()
@@ -294,6 +319,19 @@ def _join_case(
                 "report": str(report.public_id),
             },
         )
+
+
+def _restrict(case: Case, role: str) -> int:
+    """Give the case to ``role`` only: route it to that role's queue and drop any claim (whoever
+    held it may no longer be allowed to see it). Returns the queue it leaves."""
+    rerouted_from = case.queue_id
+    case.required_role = role
+    case.queue_id = route_case(case)
+    case.claimed_by = None
+    case.claimed_at = case.lease_expires_at = None
+    if case.state == CaseState.IN_REVIEW:
+        case.transition_to(CaseState.OPEN)
+    return rerouted_from
 
 
 def _reprioritize(case: Case) -> None:

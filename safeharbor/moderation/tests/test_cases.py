@@ -98,6 +98,48 @@ def test_a_child_safety_report_moves_the_case_to_the_child_safety_queue_and_drop
     assert event.details["to_queue"] == "child-safety"
 
 
+def test_a_csam_report_restricts_a_case_of_the_same_severity_tier(send_report, cast) -> None:
+    from django.urls import reverse
+
+    send_report(category="violent-extremism")  # tier 1, like CSAM, with no restriction
+    send_report(category="child-sexual-abuse-material", content_text="the reported description")
+    case = Case.objects.get()
+    assert (case.queue.slug, case.required_role) == ("child-safety", "child-safety")
+    assert case.category.slug == "child-sexual-abuse-material"
+    page = reverse("moderation:case_detail", args=[case.public_id])
+    assert cast["moderator"].client.get(page).status_code == 404
+    assert cast["child_safety"].client.get(page).status_code == 200
+
+
+def test_no_later_report_lifts_a_child_safety_restriction(send_report) -> None:
+    send_report(category="child-sexual-abuse-material")
+    send_report(category="violent-extremism")
+    send_report(category="trafficking")
+    case = Case.objects.get()
+    assert (case.queue.slug, case.required_role) == ("child-safety", "child-safety")
+    assert case.category.slug == "child-sexual-abuse-material"
+
+
+def test_restricting_a_category_restricts_its_open_cases(send_report, cast) -> None:
+    from safeharbor.moderation.models import PolicyCategory
+    from safeharbor.moderation.services import claim_case, update_policy_category
+
+    send_report(category="harassment-bullying")
+    case = Case.objects.get()
+    claim_case(case, actor=cast["moderator"].user)
+    category = PolicyCategory.objects.get(slug="harassment-bullying")
+    update_policy_category(category, {"required_role": "child-safety"}, actor=cast["admin"].user)
+    case.refresh_from_db()
+    # Its queue is one for child-safety specialists (the fallback one: the category is not in
+    # the child-safety queue's routing rules).
+    assert (case.required_role, case.queue.required_role, case.claimed_by) == (
+        "child-safety",
+        "child-safety",
+        None,
+    )
+    assert AuditEvent.objects.filter(action="moderation.case_rerouted").count() == 1
+
+
 def test_a_decided_case_does_not_take_new_reports(send_report) -> None:
     send_report()
     case = Case.objects.get()

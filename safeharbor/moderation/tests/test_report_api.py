@@ -202,3 +202,13 @@ def _race(call, workers: int = 2) -> None:
     for thread in threads:
         thread.join()
     assert statuses == [201] * workers, statuses
+
+
+def test_an_enormous_or_negative_view_count_is_clamped_not_an_error(send_report) -> None:
+    from safeharbor.moderation.models import Case
+
+    assert send_report(content_id="big", content_metadata={"views": 10**30}).status_code == 201
+    assert send_report(content_id="big", content_metadata={"views": 10**40}).status_code == 201
+    assert send_report(content_id="neg", content_metadata={"views": -5}).status_code == 201
+    assert Case.objects.get(content_id="big").reach == 2**63 - 1
+    assert Case.objects.get(content_id="neg").reach == 0
