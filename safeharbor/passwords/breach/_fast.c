@@ -72,92 +72,144 @@ static int take_sizes(PyObject *const *args, Py_ssize_t first, Py_ssize_t count,
     return 0;
 }
 
-/* Find sub-bucket `high` in a bucket's bitmap (one 1 per record, a 0 closing each sub-bucket).
- * Sets *before to the records of earlier sub-buckets and returns the run length of `high`. */
-static Py_ssize_t select_run(const unsigned char *bitmap, uint64_t first_bit, Py_ssize_t high,
-                             Py_ssize_t *before) {
+/* The layout of one index file, from the Python side, checked against the buffer's length once
+ * per call so that no directory entry, bitmap bit or escape can send a read outside the file:
+ * open_index() checks only the header and the directories' last entries, and a corrupt or
+ * crafted file must give an error, never a crash or bytes of other memory. */
+typedef struct {
+    Py_ssize_t directory_at, width, sub_bits, bitmap_at, records_at, size;
+    Py_ssize_t escape_directory_at, escapes_at, record_count, escape_count;
+} Layout;
+
+#define BUCKETS (1 << 20)
+
+static int corrupt(const char *what) {
+    PyErr_Format(PyExc_ValueError, "the index file is corrupt: %s", what);
+    return -1;
+}
+
+static int take_layout(PyObject *const *args, Py_ssize_t first, Layout *layout, Py_ssize_t length) {
+    Py_ssize_t p[10];
+    if (take_sizes(args, first, 10, p) < 0) return -1;
+    *layout = (Layout){p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]};
+    const Layout *l = layout;
+    if ((l->width != 4 && l->width != 8) || (l->sub_bits != 0 && l->sub_bits != 8) ||
+        l->size < 1 || l->size > 64 || l->record_count < 0 || l->escape_count < 0)
+        return corrupt("impossible layout");
+    /* Every region must lie inside the file (sizes are far below overflow for real files). */
+    uint64_t bitmap_bits = l->sub_bits ? (uint64_t)l->record_count + ((uint64_t)BUCKETS << l->sub_bits) : 0;
+    if (l->directory_at < 0 || (uint64_t)l->directory_at + (uint64_t)(BUCKETS + 1) * l->width > (uint64_t)length ||
+        l->records_at < 0 || (uint64_t)l->records_at + (uint64_t)l->record_count * l->size > (uint64_t)length ||
+        l->bitmap_at < 0 || (uint64_t)l->bitmap_at + (bitmap_bits + 7) / 8 > (uint64_t)length ||
+        l->escape_directory_at < 0 || l->escapes_at < 0 ||
+        (uint64_t)l->escapes_at + (uint64_t)l->escape_count * 4 > (uint64_t)length)
+        return corrupt("a region lies outside the file");
+    return 0;
+}
+
+/* A bucket's records [start, end) and, for exact indexes, its first escape. */
+static int bucket_bounds(const unsigned char *data, const Layout *l, Py_ssize_t bucket, int exact,
+                         Py_ssize_t length, uint64_t *start, uint64_t *end, uint64_t *escape) {
+    *start = read_le(data + l->directory_at + bucket * l->width, (int)l->width);
+    *end = read_le(data + l->directory_at + (bucket + 1) * l->width, (int)l->width);
+    if (*start > *end || *end > (uint64_t)l->record_count) return corrupt("bucket directory");
+    *escape = 0;
+    if (exact) {
+        uint64_t at = (uint64_t)l->escape_directory_at + (uint64_t)bucket * l->width;
+        if (at + (uint64_t)l->width > (uint64_t)length) return corrupt("escape directory");
+        *escape = read_le(data + at, (int)l->width);
+        if (*escape > (uint64_t)l->escape_count) return corrupt("escape directory");
+    }
+    return 0;
+}
+
+static int read_escape(const unsigned char *data, const Layout *l, uint64_t escape,
+                       uint64_t *count) {
+    if (escape >= (uint64_t)l->escape_count) return corrupt("escapes");
+    *count = read_le(data + l->escapes_at + escape * 4, 4);
+    return 0;
+}
+
+/* Find sub-bucket `high` in a bucket's bitmap segment [first_bit, stop) (one 1 per record, a 0
+ * closing each sub-bucket). Sets *before to the records of earlier sub-buckets and *run to the
+ * run length of `high`; -1 when the segment ends first (a corrupt file). */
+static int select_run(const unsigned char *bitmap, uint64_t first_bit, uint64_t stop,
+                      Py_ssize_t high, Py_ssize_t *before, Py_ssize_t *run) {
     uint64_t position = first_bit;
     Py_ssize_t zeros = 0, ones = 0;
-    /* Skip whole bytes while they close fewer sub-buckets than remain to skip. */
-    while ((position & 7) != 0) {
-        if (zeros == high) goto in_run;
+    while (zeros < high) {
+        if (position >= stop) return corrupt("sub-bucket bitmap");
+        if ((position & 7) == 0 && position + 8 <= stop) {
+            /* A whole byte that closes fewer sub-buckets than remain to skip. */
+            unsigned char byte = bitmap[position >> 3];
+            int byte_zeros = 8 - __builtin_popcount(byte);
+            if (zeros + byte_zeros < high) {
+                zeros += byte_zeros;
+                ones += 8 - byte_zeros;
+                position += 8;
+                continue;
+            }
+        }
         if (bit_at(bitmap, position)) ones++; else zeros++;
         position++;
     }
-    for (;;) {
-        if (zeros == high) break;
-        unsigned char byte = bitmap[position >> 3];
-        int byte_zeros = 8 - __builtin_popcount(byte);
-        if (zeros + byte_zeros < high) {
-            zeros += byte_zeros;
-            ones += 8 - byte_zeros;
-            position += 8;
-            continue;
-        }
-        while (zeros < high) {
-            if (bit_at(bitmap, position)) ones++; else zeros++;
-            position++;
-        }
-        break;
-    }
-in_run:
     *before = ones;
-    Py_ssize_t run = 0;
-    while (bit_at(bitmap, position)) {
-        run++;
+    *run = 0;
+    while (position < stop && bit_at(bitmap, position)) {
+        (*run)++;
         position++;
     }
-    return run;
+    return 0;
 }
 
 /* count(buffer, digest, directory_at, width, sub_bits, bitmap_at, records_at, record_size,
- *       exact, escape_directory_at, escapes_at) -> int */
+ *       escape_directory_at, escapes_at, record_count, escape_count, exact) -> int */
 static PyObject *fast_count(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 11) {
-        PyErr_SetString(PyExc_TypeError, "count() takes 11 arguments");
+    (void)module;
+    if (nargs != 13) {
+        PyErr_SetString(PyExc_TypeError, "count() takes 13 arguments");
         return NULL;
     }
-    Py_ssize_t p[9];
-    if (take_sizes(args, 2, 9, p) < 0) return NULL;
-    Py_ssize_t directory_at = p[0], width = p[1], sub_bits = p[2], bitmap_at = p[3];
-    Py_ssize_t records_at = p[4], size = p[5], exact = p[6], escape_directory_at = p[7];
-    Py_ssize_t escapes_at = p[8];
+    int exact = PyObject_IsTrue(args[12]);
+    if (exact < 0) return NULL;
     Py_buffer file, digest;
     if (PyObject_GetBuffer(args[0], &file, PyBUF_SIMPLE) < 0) return NULL;
     if (PyObject_GetBuffer(args[1], &digest, PyBUF_SIMPLE) < 0) {
         PyBuffer_Release(&file);
         return NULL;
     }
+    Layout l;
     const unsigned char *data = file.buf;
     const unsigned char *hash = digest.buf;
     long long result = 0;
-    Py_ssize_t low_nibbles = size * 2 - 1;
-    Py_ssize_t high_nibbles = sub_bits / 4;
+    if (take_layout(args, 2, &l, file.len) < 0) goto fail;
+    Py_ssize_t size = l.size, low_nibbles = size * 2 - 1, high_nibbles = l.sub_bits / 4;
     if (digest.len * 2 < 5 + high_nibbles + low_nibbles) {
         PyErr_SetString(PyExc_ValueError, "the digest is shorter than the index's keys");
         goto fail;
     }
     Py_ssize_t bucket = (hash[0] << 12) | (hash[1] << 4) | (hash[2] >> 4);
-    uint64_t start = read_le(data + directory_at + bucket * width, (int)width);
-    uint64_t end = read_le(data + directory_at + (bucket + 1) * width, (int)width);
+    uint64_t start, end, escape;
+    if (bucket_bounds(data, &l, bucket, exact, file.len, &start, &end, &escape) < 0) goto fail;
     if (start == end) goto done;
     Py_ssize_t high = 0;
     for (Py_ssize_t i = 0; i < high_nibbles; i++) high = (high << 4) | nibble_at(hash, 5 + i);
     uint64_t first = start, last = end;
-    if (sub_bits) {
-        Py_ssize_t before;
-        uint64_t first_bit = start + ((uint64_t)bucket << sub_bits);
-        Py_ssize_t run = select_run(data + bitmap_at, first_bit, high, &before);
+    if (l.sub_bits) {
+        Py_ssize_t before, run;
+        uint64_t first_bit = start + ((uint64_t)bucket << l.sub_bits);
+        uint64_t stop = first_bit + (end - start) + ((uint64_t)1 << l.sub_bits);
+        if (select_run(data + l.bitmap_at, first_bit, stop, high, &before, &run) < 0) goto fail;
         if (!run) goto done;
         first = start + before;
         last = first + run;
+        if (last > end) {
+            corrupt("sub-bucket bitmap");
+            goto fail;
+        }
     }
     /* The wanted record with a zero count nibble, to compare as bytes. */
     unsigned char wanted[64];
-    if (size > (Py_ssize_t)sizeof(wanted)) {
-        PyErr_SetString(PyExc_ValueError, "record too large");
-        goto fail;
-    }
     memset(wanted, 0, size);
     for (Py_ssize_t i = 0; i < low_nibbles; i++) {
         int nibble = nibble_at(hash, 5 + high_nibbles + i);
@@ -166,24 +218,29 @@ static PyObject *fast_count(PyObject *module, PyObject *const *args, Py_ssize_t 
     uint64_t limit = last;
     while (first < last) { /* lower bound */
         uint64_t middle = first + (last - first) / 2;
-        const unsigned char *record = data + records_at + middle * size;
+        const unsigned char *record = data + l.records_at + middle * size;
         int order = memcmp(record, wanted, size - 1);
         if (order == 0) order = (int)(record[size - 1] & 0xF0) - (int)wanted[size - 1];
         if (order < 0) first = middle + 1; else last = middle;
     }
     if (first >= limit) goto done;
-    const unsigned char *record = data + records_at + first * size;
+    const unsigned char *record = data + l.records_at + first * size;
     if (memcmp(record, wanted, size - 1) || (record[size - 1] & 0xF0) != wanted[size - 1]) goto done;
     int code = record[size - 1] & 15;
     if (!exact) {
+        if (!code) {
+            corrupt("a compact record without a count class");
+            goto fail;
+        }
         result = 1LL << (code - 1);
     } else if (code) {
         result = code;
     } else {
-        uint64_t escape = read_le(data + escape_directory_at + bucket * width, (int)width);
         for (uint64_t index = start; index < first; index++)
-            if ((data[records_at + index * size + size - 1] & 15) == 0) escape++;
-        result = (long long)read_le(data + escapes_at + escape * 4, 4);
+            if ((data[l.records_at + index * size + size - 1] & 15) == 0) escape++;
+        uint64_t count;
+        if (read_escape(data, &l, escape, &count) < 0) goto fail;
+        result = (long long)count;
     }
 done:
     PyBuffer_Release(&digest);
@@ -196,42 +253,55 @@ fail:
 }
 
 /* range_body(buffer, bucket, directory_at, width, sub_bits, bitmap_at, records_at, record_size,
- *            escape_directory_at, escapes_at) -> bytes: "SUFFIX:COUNT" lines joined by CRLF. */
+ *            escape_directory_at, escapes_at, record_count, escape_count) -> bytes:
+ * "SUFFIX:COUNT" lines joined by CRLF (exact indexes). */
 static PyObject *fast_range_body(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 10) {
-        PyErr_SetString(PyExc_TypeError, "range_body() takes 10 arguments");
+    (void)module;
+    if (nargs != 12) {
+        PyErr_SetString(PyExc_TypeError, "range_body() takes 12 arguments");
         return NULL;
     }
-    Py_ssize_t p[9];
-    if (take_sizes(args, 1, 9, p) < 0) return NULL;
-    Py_ssize_t bucket = p[0], directory_at = p[1], width = p[2], sub_bits = p[3];
-    Py_ssize_t bitmap_at = p[4], records_at = p[5], size = p[6], escape_directory_at = p[7];
-    Py_ssize_t escapes_at = p[8];
+    Py_ssize_t bucket = PyLong_AsSsize_t(args[1]);
+    if (bucket == -1 && PyErr_Occurred()) return NULL;
+    if (bucket < 0 || bucket >= BUCKETS) {
+        PyErr_SetString(PyExc_ValueError, "bucket out of range");
+        return NULL;
+    }
     Py_buffer file;
     if (PyObject_GetBuffer(args[0], &file, PyBUF_SIMPLE) < 0) return NULL;
     const unsigned char *data = file.buf;
-    uint64_t start = read_le(data + directory_at + bucket * width, (int)width);
-    uint64_t end = read_le(data + directory_at + (bucket + 1) * width, (int)width);
-    uint64_t escape = read_le(data + escape_directory_at + bucket * width, (int)width);
-    Py_ssize_t rows = (Py_ssize_t)(end - start);
-    Py_ssize_t low_nibbles = size * 2 - 1, high_nibbles = sub_bits / 4;
-    /* suffix, ':', at most 10 count digits, CRLF */
+    PyObject *body = NULL;
+    Layout l;
+    uint64_t start, end, escape;
+    if (take_layout(args, 2, &l, file.len) < 0 ||
+        bucket_bounds(data, &l, bucket, 1, file.len, &start, &end, &escape) < 0) {
+        PyBuffer_Release(&file);
+        return NULL;
+    }
+    Py_ssize_t size = l.size, rows = (Py_ssize_t)(end - start);
+    Py_ssize_t low_nibbles = size * 2 - 1, high_nibbles = l.sub_bits / 4;
+    /* suffix, ':', at most 10 count digits, CRLF; rows <= record_count, within the file */
     Py_ssize_t row_max = high_nibbles + low_nibbles + 1 + 10 + 2;
-    PyObject *body = PyBytes_FromStringAndSize(NULL, rows ? rows * row_max : 0);
+    body = PyBytes_FromStringAndSize(NULL, rows ? rows * row_max : 0);
     if (body == NULL) {
         PyBuffer_Release(&file);
         return NULL;
     }
     char *out = PyBytes_AS_STRING(body);
     char *cursor = out;
-    uint64_t bit = start + ((uint64_t)bucket << sub_bits);
-    Py_ssize_t high = 0;
-    const unsigned char *bitmap = data + bitmap_at;
+    uint64_t bit = start + ((uint64_t)bucket << l.sub_bits);
+    uint64_t stop = bit + (end - start) + ((uint64_t)1 << l.sub_bits);
+    Py_ssize_t high = 0, sub_count = (Py_ssize_t)1 << l.sub_bits;
+    const unsigned char *bitmap = data + l.bitmap_at;
     for (Py_ssize_t row = 0; row < rows; row++) {
-        if (sub_bits) {
-            while (!bit_at(bitmap, bit)) {
+        if (l.sub_bits) {
+            while (bit < stop && !bit_at(bitmap, bit)) {
                 high++;
                 bit++;
+            }
+            if (bit >= stop || high >= sub_count) {
+                corrupt("sub-bucket bitmap");
+                goto fail;
             }
             bit++;
         }
@@ -243,7 +313,7 @@ static PyObject *fast_range_body(PyObject *module, PyObject *const *args, Py_ssi
             memcpy(cursor, HEX_PAIRS + 2 * high, 2);
             cursor += 2;
         }
-        const unsigned char *record = data + records_at + (start + row) * size;
+        const unsigned char *record = data + l.records_at + (start + row) * size;
         /* low_nibbles is odd: whole bytes, then the high nibble of the last (count) byte. */
         Py_ssize_t i = 0;
         if (size - 1 >= 16) {
@@ -257,7 +327,7 @@ static PyObject *fast_range_body(PyObject *module, PyObject *const *args, Py_ssi
         *cursor++ = HEX[record[size - 1] >> 4];
         *cursor++ = ':';
         uint64_t count = record[size - 1] & 15;
-        if (!count) count = read_le(data + escapes_at + 4 * escape++, 4);
+        if (!count && read_escape(data, &l, escape++, &count) < 0) goto fail;
         char digits[20];
         int length = 0;
         do {
@@ -269,6 +339,10 @@ static PyObject *fast_range_body(PyObject *module, PyObject *const *args, Py_ssi
     PyBuffer_Release(&file);
     if (_PyBytes_Resize(&body, cursor - out) < 0) return NULL;
     return body;
+fail:
+    PyBuffer_Release(&file);
+    Py_DECREF(body);
+    return NULL;
 }
 
 static PyMethodDef methods[] = {

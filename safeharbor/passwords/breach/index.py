@@ -203,7 +203,8 @@ class BreachIndex:
             self._records_at,
             self._exact,
         )
-        # Arguments of the C functions after (buffer, digest or bucket).
+        # Arguments of the C functions after (buffer, digest or bucket): the layout, which the C
+        # code checks against the file's length so that a corrupt file is an error, not a crash.
         self._c_layout = (
             self._directory_at,
             self._width,
@@ -211,8 +212,11 @@ class BreachIndex:
             self._bitmap_at,
             self._records_at,
             self._record_size,
+            self._escape_directory_at,
+            self._escapes_at,
+            header.record_count,
+            header.escape_count,
         )
-        self._c_escapes = (self._escape_directory_at, self._escapes_at)
         self.implementation = "c" if use_c and _fast is not None else "python"
         if self.implementation == "c":
             self.count = self._count_c  # type: ignore[method-assign]
@@ -230,7 +234,10 @@ class BreachIndex:
             raise ValueError(
                 f"a {self.mode} digest has {self._digest_size} bytes, not {len(digest)}"
             )
-        return _fast.count(self._mapped, digest, *self._c_layout, self._exact, *self._c_escapes)
+        try:
+            return _fast.count(self._mapped, digest, *self._c_layout, self._exact)
+        except ValueError as error:
+            raise IndexFormatError(f"{self.path}: {error}") from None
 
     def count(self, digest: bytes) -> int:
         """How many times the hash was seen; 0 when absent. ``digest`` is the raw SHA-1 (20 bytes)
@@ -345,7 +352,10 @@ class BreachIndex:
         byte for byte what the downloader's per-prefix file holds. Exact indexes only."""
         bucket = self._check_range(prefix)
         if self.implementation == "c":
-            return _fast.range_body(self._mapped, bucket, *self._c_layout, *self._c_escapes)
+            try:
+                return _fast.range_body(self._mapped, bucket, *self._c_layout)
+            except ValueError as error:
+                raise IndexFormatError(f"{self.path}: {error}") from None
         return "\r\n".join(f"{suffix}:{count}" for suffix, count in self.range(prefix)).encode()
 
     def range(self, prefix: str) -> list[tuple[str, int]]:

@@ -71,3 +71,70 @@ def test_c_count_and_range_match_the_python_reference(
             assert reference.range_body(prefix) == expected
     with pytest.raises(ValueError, match="digest has"):
         fast.count(b"short")
+
+
+def _patched(tmp_path: Path, patch) -> Path:
+    """An exact SHA-1 index (sub-buckets on) holding "password" 100 times (an escape), with some
+    bytes overwritten by ``patch(data, header)``; open_index still accepts it (it checks only
+    the header and the directories' last entries)."""
+    from safeharbor.passwords.breach.index import sha1_digest
+
+    corpus = dict(random_corpus(500, seed=11))
+    corpus[sha1_digest("password")] = 100
+    source = write_single_file(sorted(corpus.items()), tmp_path / "corpus.txt")
+    output = tmp_path / "index.idx"
+    build_index(source, output, mode="sha1", format="exact", sub_bucket_bits=8)
+    with open_index(output) as index:
+        header = index.header
+    data = bytearray(output.read_bytes())
+    patch(data, header)
+    output.write_bytes(bytes(data))
+    return output
+
+
+def _entry(header, offset: int, bucket: int) -> slice:
+    at = offset + bucket * header.directory_width
+    return slice(at, at + header.directory_width)
+
+
+BUCKET = 0x5BAA6
+
+
+def _bad_escape(data: bytearray, header) -> None:
+    data[_entry(header, header.escape_directory_offset, BUCKET)] = (0xFFFFFF00).to_bytes(
+        header.directory_width, "little"
+    )
+
+
+def _bad_directory(data: bytearray, header) -> None:
+    width = header.directory_width
+    data[_entry(header, header.directory_offset, BUCKET)] = (0xF0000000).to_bytes(width, "little")
+    data[_entry(header, header.directory_offset, BUCKET + 1)] = (0xF0000001).to_bytes(
+        width, "little"
+    )
+
+
+def _bad_bitmap(data: bytearray, header) -> None:
+    # Every bit of the bucket's sub-bucket bitmap segment (and well beyond) set to 0.
+    first_bit = BUCKET << 8  # the records before it are few; zero a wide band to be sure
+    start = header.bitmap_offset + first_bit // 8
+    data[start : start + 4096] = bytes(4096)
+
+
+@pytest.mark.parametrize("patch", [_bad_escape, _bad_directory, _bad_bitmap])
+def test_a_corrupt_index_is_an_error_in_c_never_a_crash(tmp_path: Path, patch) -> None:
+    from safeharbor.passwords.breach.formats import IndexFormatError
+    from safeharbor.passwords.breach.index import sha1_digest
+
+    path = _patched(tmp_path, patch)
+    index = open_index(path)
+    assert index.implementation == "c"
+    with pytest.raises(IndexFormatError, match="corrupt"):
+        index.range_body("5BAA6")
+    if patch is _bad_bitmap:
+        # A bitmap without the record's bit: honestly "not found", nothing read outside it.
+        assert index.count(sha1_digest("password")) == 0
+    else:
+        with pytest.raises(IndexFormatError, match="corrupt"):
+            index.count(sha1_digest("password"))
+    index.close()
