@@ -392,6 +392,20 @@ def _apply_input(report: Report, data: ReportInput) -> None:
     report.cvss_score = data.severity.cvss_score
 
 
+MAX_OPEN_DRAFTS = 20
+
+
+def _check_may_save_draft(researcher: User) -> None:
+    """Drafts skip the hourly limit (they are not sent), so their number is capped instead: each
+    may carry attachments, and nothing else bounds the disk a signed-in account can use."""
+    drafts = Report.objects.filter(researcher=researcher, is_draft=True).count()
+    if drafts >= MAX_OPEN_DRAFTS:
+        raise SubmissionRefused(
+            f"You have {drafts} unsent drafts, the most the program keeps for one researcher. "
+            "Submit or delete some of them first."
+        )
+
+
 def _check_may_submit(researcher: User, program: Program) -> None:
     if not program.submissions_open:
         raise SubmissionRefused("The program does not accept new reports at the moment.")
@@ -473,7 +487,9 @@ def submit_report(
 ) -> Report:
     """Save a new report, as a draft or submitted to the security team."""
     program = current_program()
-    if not draft:
+    if draft:
+        _check_may_save_draft(researcher)
+    else:
         _check_may_submit(researcher, program)
     with transaction.atomic():
         ensure_profile(researcher)

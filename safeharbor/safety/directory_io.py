@@ -578,7 +578,8 @@ def parse_csv(
         raise FileRejected(f"{file}: not a directory CSV (missing columns: {', '.join(missing)})")
     parsed = ParsedDirectory(file=file)
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for row in reader:
+    for read in reader:
+        row = _restore(read)
         parsed.rows_read += 1
         groups.setdefault((row.get("slug") or "").strip(), []).append((reader.line_num, row))
     for slug, rows in groups.items():
@@ -731,6 +732,38 @@ def _hours_cell(hours: list[dict[str, Any]]) -> str:
     )
 
 
+# Spreadsheets run a cell that starts with one of these as a formula. Free-text cells that do are
+# written with a leading apostrophe (which spreadsheets hide) and read back without it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_free_text(column: str) -> bool:
+    return column in ("name", "notes", "contact_display") or column.startswith(
+        ("summary_", "label_")
+    )
+
+
+def _defuse(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        column: f"'{value}"
+        if _is_free_text(column) and isinstance(value, str) and value.startswith(FORMULA_STARTS)
+        else value
+        for column, value in row.items()
+    }
+
+
+def _restore(row: dict[str, str]) -> dict[str, str]:
+    return {
+        column: value[1:]
+        if _is_free_text(column or "")
+        and isinstance(value, str)
+        and value.startswith("'")
+        and value[1:].startswith(FORMULA_STARTS)
+        else value
+        for column, value in row.items()
+    }
+
+
 def export_csv() -> str:
     summary_columns = [f"summary_{tag}" for tag in LANGUAGE_COLUMNS]
     label_columns = [f"label_{tag}" for tag in LANGUAGE_COLUMNS]
@@ -777,5 +810,5 @@ def export_csv() -> str:
                 )
                 for tag, text in contact["label"].items():
                     row[f"label_{tag}"] = text
-            writer.writerow(row)
+            writer.writerow(_defuse(row))
     return output.getvalue()

@@ -132,7 +132,10 @@ def directory_import_view(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
+            text = content.decode("utf-8-sig")
             parsed = _parse_upload(request, upload.name, content)
+        except UnicodeDecodeError:
+            form.add_error("file", _("Save the file as UTF-8 text and upload it again."))
         except directory_io.FileRejected as error:
             form.add_error("file", str(error))
         else:
@@ -141,7 +144,7 @@ def directory_import_view(request: HttpRequest) -> HttpResponse:
             request.session[PENDING_IMPORT] = {
                 "token": token,
                 "name": upload.name,
-                "content": content.decode("utf-8", errors="replace"),
+                "content": text,
                 "skip_bad": form.cleaned_data["skip_bad"],
             }
             context.update(
@@ -163,7 +166,11 @@ def directory_import_confirm_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("That import preview has expired; upload the file again."))
         return HttpResponseRedirect(reverse("safety:directory_import"))
     del request.session[PENDING_IMPORT]
-    parsed = _parse_upload(request, pending["name"], pending["content"].encode())
+    try:
+        parsed = _parse_upload(request, pending["name"], pending["content"].encode())
+    except directory_io.FileRejected as error:
+        messages.error(request, str(error))
+        return HttpResponseRedirect(reverse("safety:directory_import"))
     result = services.import_directory(
         parsed, actor=request.user, request=request, skip_bad=pending["skip_bad"]
     )

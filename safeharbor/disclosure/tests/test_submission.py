@@ -206,6 +206,17 @@ def test_submissions_are_limited_per_researcher_per_hour(researcher, other_resea
     assert researcher.client.post(reverse("disclosure:submit"), _form(asset)).status_code == 302
 
 
+def test_unsent_drafts_are_capped_per_researcher(researcher, asset, monkeypatch):
+    monkeypatch.setattr(services, "MAX_OPEN_DRAFTS", 2)
+    for _ in range(2):
+        response = researcher.client.post(reverse("disclosure:submit"), _form(asset, save_draft=""))
+        assert response.status_code == 302
+    response = researcher.client.post(reverse("disclosure:submit"), _form(asset, save_draft=""))
+    assert response.status_code == 400
+    assert "2 unsent drafts" in response.content.decode()
+    assert Report.objects.filter(is_draft=True).count() == 2
+
+
 def test_a_minimum_reputation_keeps_new_researchers_out(researcher, asset):
     program = services.current_program()
     program.min_reputation_to_submit = 7

@@ -75,3 +75,14 @@ def test_the_form_is_rate_limited_per_client_address(taxonomy) -> None:
     assert Report.objects.count() == PUBLIC_REPORTS_PER_WINDOW
     other = Client(REMOTE_ADDR="192.0.2.2")
     assert other.post(URL, _form(content_url="https://e.org/else")).status_code == 302
+
+
+def test_the_rate_limit_counts_an_ipv6_64_network_as_one_client(taxonomy) -> None:
+    for number in range(PUBLIC_REPORTS_PER_WINDOW):
+        # A new address of the same /64 for every report.
+        client = Client(REMOTE_ADDR=f"2001:db8:1:2::{number + 1:x}")
+        assert client.post(URL, _form(content_url=f"https://e.org/{number}")).status_code == 302
+    rotating = Client(REMOTE_ADDR="2001:db8:1:2:ffff::1")
+    assert rotating.post(URL, _form(content_url="https://e.org/over")).status_code == 429
+    elsewhere = Client(REMOTE_ADDR="2001:db8:1:3::1")
+    assert elsewhere.post(URL, _form(content_url="https://e.org/else")).status_code == 302

@@ -160,6 +160,22 @@ def test_csv_export_imports_back_into_the_same_directory():
     assert after["organizations"] == before["organizations"]
 
 
+@pytest.mark.django_db
+def test_csv_cells_a_spreadsheet_would_run_are_defused_and_read_back_intact():
+    load_shipped_directory()
+    Organization.objects.filter(slug="samaritans").update(
+        name='=HYPERLINK("https://evil.example")', notes="@SUM(1)"
+    )
+    exported = directory_io.export_csv()
+    assert "'=HYPERLINK" in exported
+    assert "'@SUM(1)" in exported
+    assert ",+" in exported  # phone numbers are values, not free text: left as they are
+    before = json.loads(directory_io.export_json())
+    Organization.objects.all().delete()
+    import_directory(directory_io.parse_csv(exported, "export.csv"))
+    assert json.loads(directory_io.export_json())["organizations"] == before["organizations"]
+
+
 def test_csv_problems_name_the_line_and_rows_of_one_entry_must_agree():
     text = (
         "slug,name,kind,country,sources,verified_on,summary_en,contact_kind,contact_value,"

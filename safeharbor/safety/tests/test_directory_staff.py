@@ -184,6 +184,18 @@ def test_a_file_that_is_not_a_directory_is_refused_on_the_form(admin, directory)
     assert "not JSON" in response.content.decode()
 
 
+def test_a_file_that_is_not_utf8_is_refused_on_the_form(admin, directory):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    document = '{"format": "safeharbor-directory/1", "organizations": []}'.encode("utf-16")
+    response = admin.client.post(
+        reverse("safety:directory_import"),
+        {"file": SimpleUploadedFile("d.json", document, content_type="application/json")},
+    )
+    assert response.status_code == 400
+    assert "UTF-8" in response.content.decode()
+
+
 def test_exports_download_json_and_csv_and_are_audited(admin, directory):
     url = reverse("safety:directory_export")
     response = admin.client.get(url, {"format": "csv"})
