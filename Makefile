@@ -41,6 +41,7 @@ bench: $(VENV)/.dev-installed
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.range_api --full
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.interventions --full
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.helpline_api --full
+	SAFEHARBOR_ENV=test $(BIN)/python -m bench.vdp_duplicates --full
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.report_intake --full
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.queue_claim --full
 
