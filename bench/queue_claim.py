@@ -100,6 +100,13 @@ def main() -> None:
 
         load_reference_data()
         ensure_roles()
+        # The benchmark's claimers are load generators, not people: lift the reviewer-wellness
+        # daily caps (which would stop a real reviewer after 200 cases) for this database only.
+        from safeharbor.moderation.services import current_settings
+
+        wellness = current_settings()
+        wellness.daily_item_cap = wellness.daily_reveal_cap = 10**9
+        wellness.save()
         general = Queue.objects.get(slug="general")
         other = Queue.objects.get(slug="spanish")
         category = PolicyCategory.objects.get(slug="hate")

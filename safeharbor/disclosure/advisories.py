@@ -7,6 +7,7 @@ a limited disclosure the title and summary alone. Pure functions of the report: 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,36 @@ def _timestamp(moment: datetime | None) -> str:
 
 def tracking_id(report: Report) -> str:
     return f"SAFEHARBOR-VDP-{report.pk}"
+
+
+def csaf_path(report: Report) -> str:
+    """The advisory's path in the directory-based distribution (CSAF 2.0 sections 5.1 and
+    7.1.11): the year of its initial release, then the tracking ID in lower case with every
+    character other than ``+``, ``-``, ``a-z`` and ``0-9`` replaced by ``_``."""
+    assert report.disclosed_at is not None
+    name = re.sub(r"[^+\-a-z0-9]", "_", tracking_id(report).lower())
+    return f"{report.disclosed_at.astimezone(UTC).year}/{name}.json"
+
+
+def csaf_timestamp(moment: datetime | None) -> str:
+    return _timestamp(moment)
+
+
+def csaf_provider_metadata(
+    site_url: str, publisher_name: str, last_updated: datetime
+) -> dict[str, Any]:
+    """The provider metadata (CSAF 2.0 section 7.1.20) of a publisher with one directory-based
+    distribution of TLP:WHITE advisories."""
+    return {
+        "canonical_url": site_url + reverse("csaf_provider_metadata"),
+        "distributions": [{"directory_url": site_url + reverse("csaf_white_directory")}],
+        "last_updated": _timestamp(last_updated),
+        "list_on_CSAF_aggregators": True,
+        "metadata_version": "2.0",
+        "mirror_on_CSAF_aggregators": True,
+        "publisher": {"category": "vendor", "name": publisher_name, "namespace": site_url},
+        "role": "csaf_publisher",
+    }
 
 
 def _public_url(report: Report, site_url: str) -> str:

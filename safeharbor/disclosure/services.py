@@ -10,15 +10,18 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from safeharbor.accounts.models import User
 from safeharbor.core.audit import record_audit
+from safeharbor.core.webhooks import emit_event
 from safeharbor.disclosure import tasks
 from safeharbor.disclosure.attachments import (
     MAX_ATTACHMENTS_PER_REPORT,
@@ -342,6 +345,22 @@ def _actor_label(actor: User | None, request: HttpRequest | None) -> str:
     return "system"
 
 
+def _event_data(report: Report, **extra: Any) -> dict[str, Any]:
+    """The compact webhook payload of a report event: what a receiver needs to find the report,
+    never report text, internal notes or attachments."""
+    name = "disclosure:report_public" if report.is_disclosed else "disclosure:report_detail"
+    return {
+        "report_id": report.pk,
+        "title": report.title,
+        "state": report.state,
+        "severity": report.severity,
+        "asset": report.asset.identifier if report.asset else "",
+        "researcher": _handle(report.researcher),
+        "url": settings.SITE_URL + reverse(name, args=[report.pk]),
+        **extra,
+    }
+
+
 def _log(
     report: Report,
     kind: str,
@@ -547,6 +566,7 @@ def _record_submission(report: Report, researcher: User, request: HttpRequest | 
             "cvss_vector": report.cvss_vector,
         },
     )
+    emit_event("vdp.report_submitted", _event_data(report))
     transaction.on_commit(lambda: tasks.acknowledge_report.enqueue(report.pk))
 
 
@@ -629,6 +649,9 @@ def change_state(
             target=report,
             details=details,
         )
+        emit_event(
+            "vdp.report_state_changed", _event_data(report, **{"from": before, "to": target})
+        )
         recompute_reputation(report.researcher_id)
     return report
 
@@ -704,6 +727,11 @@ def add_comment(
         if not internal and team:
             _mark_first_response(report, actor)
             report.save(update_fields=["first_response_at", "updated_at"])
+        if not internal:  # an internal note never leaves the team
+            emit_event(
+                "vdp.comment_added",
+                _event_data(report, comment_id=comment.pk, by="team" if team else "researcher"),
+            )
     if not team and report.state == ReportState.NEEDS_MORE_INFO:
         change_state(
             report,
@@ -930,6 +958,17 @@ def award_bounty(
             target=report,
             details=details,
         )
+        emit_event(
+            "vdp.bounty_awarded",
+            _event_data(
+                report,
+                bounty_id=bounty.pk,
+                kind=kind,
+                amount=str(amount),
+                bonus=str(bonus),
+                currency=chosen,
+            ),
+        )
         recompute_reputation(report.researcher_id)
     return bounty
 
@@ -1020,6 +1059,15 @@ def _publish(report: Report, *, actor: User | None, request: HttpRequest | None,
     _log(report, ActivityKind.DISCLOSED, actor=actor, request=request, details=details)
     record_audit(
         "disclosure.report_disclosed", actor=actor, request=request, target=report, details=details
+    )
+    emit_event(
+        "vdp.report_disclosed",
+        _event_data(
+            report,
+            disclosure_kind=report.disclosure_kind,
+            disclosed_at=report.disclosed_at,
+            csaf_url=settings.SITE_URL + reverse("disclosure:report_csaf", args=[report.pk]),
+        ),
     )
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +20,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from safeharbor.accounts.models import User
 from safeharbor.disclosure import access, services
-from safeharbor.disclosure.advisories import csaf_document, osv_record
+from safeharbor.disclosure.advisories import (
+    csaf_document,
+    csaf_path,
+    csaf_provider_metadata,
+    csaf_timestamp,
+    osv_record,
+)
 from safeharbor.disclosure.attachments import AttachmentRefused
 from safeharbor.disclosure.duplicates import suggest_duplicates
 from safeharbor.disclosure.finance import payouts_csv
@@ -106,8 +114,10 @@ def disclosed_list_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def security_txt_view(request: HttpRequest) -> HttpResponse:
-    """RFC 9116 security.txt, generated from the program."""
-    body = render_security_txt(services.current_program(), settings.SITE_URL)
+    """RFC 9116 security.txt, generated from the program; it names the CSAF provider metadata
+    once there is an advisory to find."""
+    csaf = _disclosed_reports().exists()
+    body = render_security_txt(services.current_program(), settings.SITE_URL, csaf=csaf)
     response = HttpResponse(body, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "public, max-age=3600"
     return response
@@ -350,12 +360,77 @@ def public_report_view(request: HttpRequest, report_id: int) -> HttpResponse:
     )
 
 
+def _csaf_response(report: Report) -> JsonResponse:
+    document = csaf_document(report, settings.SITE_URL, settings.SITE_NAME)
+    return JsonResponse(document, json_dumps_params={"indent": 2})
+
+
 @require_GET
 def report_csaf_view(request: HttpRequest, report_id: int) -> JsonResponse:
     """The disclosed report as a CSAF 2.0 security advisory."""
-    report = _disclosed_report(request, report_id)
-    document = csaf_document(report, settings.SITE_URL, settings.SITE_NAME)
-    return JsonResponse(document, json_dumps_params={"indent": 2})
+    return _csaf_response(_disclosed_report(request, report_id))
+
+
+# --- CSAF 2.0 provider (/.well-known/csaf/) --------------------------------------------------
+
+
+def _disclosed_reports() -> QuerySet[Report]:
+    """Every report the public may read: the advisories of the CSAF distribution."""
+    return access.visible_reports_for_user(AnonymousUser()).filter(disclosed_at__isnull=False)
+
+
+@require_GET
+def csaf_provider_metadata_view(request: HttpRequest) -> JsonResponse:
+    """CSAF 2.0 provider metadata (section 7.1.20): one directory-based TLP:WHITE distribution."""
+    latest = _disclosed_reports().aggregate(latest=Max("disclosed_at"))["latest"]
+    metadata = csaf_provider_metadata(
+        settings.SITE_URL, settings.SITE_NAME, latest or services.current_program().updated_at
+    )
+    return JsonResponse(metadata, json_dumps_params={"indent": 2})
+
+
+def _csaf_listing() -> list[tuple[str, str]]:
+    """(path, current release date) of every advisory, newest first."""
+    reports = _disclosed_reports().order_by("-disclosed_at", "-pk")
+    return [(csaf_path(r), csaf_timestamp(r.disclosed_at)) for r in reports]
+
+
+@require_GET
+def csaf_index_view(request: HttpRequest) -> HttpResponse:
+    """index.txt (CSAF 2.0 section 7.1.13): every advisory's path, one a line."""
+    body = "".join(f"{path}\n" for path, _ in _csaf_listing())
+    return HttpResponse(body, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def csaf_changes_view(request: HttpRequest) -> HttpResponse:
+    """changes.csv (CSAF 2.0 section 7.1.14): path and current release date, newest first."""
+    body = "".join(f'"{path}","{when}"\n' for path, when in _csaf_listing())
+    return HttpResponse(body, content_type="text/csv; charset=utf-8")
+
+
+@require_GET
+def csaf_directory_view(request: HttpRequest) -> HttpResponse:
+    """The distribution's directory: a plain list of what it holds."""
+    names = ["index.txt", "changes.csv"] + [path for path, _ in _csaf_listing()]
+    return HttpResponse("".join(f"{n}\n" for n in names), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def csaf_advisory_view(request: HttpRequest, year: str, name: str) -> JsonResponse:
+    """One advisory of the distribution: the same document as the report's csaf.json."""
+    match = re.fullmatch(r"safeharbor-vdp-([0-9]{1,18})", name)
+    access._require(match is not None)
+    assert match is not None
+    report = (
+        _disclosed_reports()
+        .select_related("asset", "weakness")
+        .filter(pk=int(match.group(1)))
+        .first()
+    )
+    access._require(report is not None and csaf_path(report) == f"{year}/{name}.json")
+    assert report is not None
+    return _csaf_response(report)
 
 
 @require_GET
