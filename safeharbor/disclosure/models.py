@@ -106,6 +106,9 @@ class Program(models.Model):
     security_txt_expires = models.DateTimeField(
         null=True, blank=True, help_text="When security.txt expires: at most a year ahead."
     )
+    # An OpenPGP cleartext-signed copy of the generated security.txt, signed offline with the
+    # organisation's key (no private key on the server); served while its text still matches.
+    security_txt_signed = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -140,6 +140,36 @@ def update_program(
     return program
 
 
+def save_signed_security_txt(
+    signed: str,
+    generated: str,
+    *,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> Program:
+    """Keep a cleartext-signed copy of security.txt (empty: remove it). It must sign exactly the
+    text Safeharbor generates now; SignatureRefused says what is wrong otherwise."""
+    from safeharbor.disclosure.security_txt import SignatureRefused, same_text, signed_text
+
+    signed = signed.strip()
+    if signed and not same_text(signed_text(signed), generated):
+        raise SignatureRefused(
+            "The signed text differs from the security.txt Safeharbor serves now: sign the text "
+            "shown on this page, unchanged."
+        )
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=current_program().pk)
+        program.security_txt_signed = signed + "\n" if signed else ""
+        program.save(update_fields=["security_txt_signed", "updated_at"])
+        record_audit(
+            "disclosure.security_txt_signed" if signed else "disclosure.security_txt_unsigned",
+            actor=actor,
+            request=request,
+            target=program,
+        )
+    return program
+
+
 def current_bounty_table() -> BountyTable | None:
     return BountyTable.objects.prefetch_related("ranges").order_by("-version").first()
 

@@ -31,6 +31,11 @@ urlpatterns = [
     ),
     path("triage/", views.queue_view, name="queue"),
     path("manage/program/", views.program_edit_view, name="program_edit"),
+    path(
+        "manage/security-txt/",
+        views.security_txt_signature_view,
+        name="security_txt_signature",
+    ),
     path("manage/bounty-table/", views.bounty_table_view, name="bounty_table"),
     path("manage/payouts/", views.payouts_view, name="payouts"),
     path("manage/payouts/<int:payout_id>/", views.payout_view, name="payout"),

@@ -59,7 +59,12 @@ from safeharbor.disclosure.models import (
     ReportState,
     ResearcherProfile,
 )
-from safeharbor.disclosure.security_txt import render_security_txt
+from safeharbor.disclosure.security_txt import (
+    SignatureRefused,
+    render_security_txt,
+    same_text,
+    signed_text,
+)
 from safeharbor.disclosure.transitions import Actor, allowed_targets
 
 
@@ -116,11 +121,59 @@ def disclosed_list_view(request: HttpRequest) -> HttpResponse:
 def security_txt_view(request: HttpRequest) -> HttpResponse:
     """RFC 9116 security.txt, generated from the program; it names the CSAF provider metadata
     once there is an advisory to find."""
-    csaf = _disclosed_reports().exists()
-    body = render_security_txt(services.current_program(), settings.SITE_URL, csaf=csaf)
+    program = services.current_program()
+    body = _generated_security_txt(program)
+    if program.security_txt_signed and _signature_matches(program, body):
+        body = program.security_txt_signed
     response = HttpResponse(body, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+def _generated_security_txt(program: Any) -> str:
+    return render_security_txt(program, settings.SITE_URL, csaf=_disclosed_reports().exists())
+
+
+def _signature_matches(program: Any, generated: str) -> bool:
+    try:
+        return same_text(signed_text(program.security_txt_signed), generated)
+    except SignatureRefused:
+        return False
+
+
+@login_required
+def security_txt_signature_view(request: HttpRequest) -> HttpResponse:
+    """Show the text to sign and keep the organisation's cleartext-signed copy of it."""
+    user = _user(request)
+    program = access.get_program_for_user(user)
+    generated = _generated_security_txt(program)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            services.save_signed_security_txt(
+                request.POST.get("signed", ""), generated, actor=user, request=request
+            )
+        except SignatureRefused as refused:
+            error, status = str(refused), 400
+        else:
+            messages.success(request, "The signed copy is saved.")
+            return redirect("disclosure:security_txt_signature")
+        program.refresh_from_db()
+    signed = program.security_txt_signed
+    return render(
+        request,
+        "disclosure/security_txt_signature.html",
+        {
+            "generated": generated,
+            "signed": request.POST.get("signed", signed) if error else signed,
+            "state": "unsigned"
+            if not signed
+            else ("current" if _signature_matches(program, generated) else "stale"),
+            "error": error,
+        },
+        status=status,
+    )
 
 
 # --- Researchers ----------------------------------------------------------------------------
