@@ -28,7 +28,12 @@ from safeharbor.disclosure.models import (
     Weakness,
     cve_id_validator,
 )
-from safeharbor.disclosure.services import SECURITY_TXT_MAX_AHEAD, ReportInput, Upload
+from safeharbor.disclosure.services import (
+    PROGRAM_FIELDS,
+    SECURITY_TXT_MAX_AHEAD,
+    ReportInput,
+    Upload,
+)
 from safeharbor.disclosure.severity import ScoredSeverity, SeverityError, resolve_severity
 
 MARKDOWN_HELP = "Markdown. Links are kept; images and HTML are not rendered."
@@ -315,29 +320,7 @@ class ProgramForm(forms.ModelForm):
 
     class Meta:
         model = Program
-        fields = [
-            "name",
-            "policy",
-            "safe_harbor_authorization",
-            "safe_harbor_dmca",
-            "safe_harbor_terms_waiver",
-            "safe_harbor_good_faith",
-            "safe_harbor_statement",
-            "disclosure_mode",
-            "disclosure_delay_days",
-            "first_response_days",
-            "triage_days",
-            "bounty_days",
-            "resolution_days",
-            "offers_bounties",
-            "submissions_open",
-            "min_reputation_to_submit",
-            "submissions_per_hour",
-            "preferred_languages",
-            "contact_email",
-            "encryption_key_url",
-            "security_txt_expires",
-        ]
+        fields = list(PROGRAM_FIELDS)  # the fields update_program() saves, and only those
         widgets = {
             "policy": forms.Textarea(attrs={"rows": 12}),
             "safe_harbor_statement": forms.Textarea(attrs={"rows": 10}),
