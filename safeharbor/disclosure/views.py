@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, cast
 
@@ -196,6 +197,16 @@ def _submission_error(
     form.add_error(field if field in form.fields else None, str(error))
 
 
+def _save_report(form: ReportForm, save: Callable[[], Any]) -> tuple[Any, int]:
+    """Run the service that saves the report form; a refusal becomes the form's error and the
+    status to answer with (429 for the hourly limit, else 400)."""
+    try:
+        return save(), 200
+    except (services.DisclosureError, AttachmentRefused) as error:
+        _submission_error(form, error)
+        return None, 429 if isinstance(error, services.RateLimited) else 400
+
+
 @login_required
 def submit_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -205,18 +216,17 @@ def submit_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             draft = "save_draft" in request.POST
-            try:
-                report = services.submit_report(
+            report, status = _save_report(
+                form,
+                lambda: services.submit_report(
                     user,
                     form.report_input(),
                     uploads=uploads_of(form.cleaned_data["attachments"]),
                     draft=draft,
                     request=request,
-                )
-            except (services.DisclosureError, AttachmentRefused) as error:
-                _submission_error(form, error)
-                status = 429 if isinstance(error, services.RateLimited) else 400
-            else:
+                ),
+            )
+            if report is not None:
                 messages.success(
                     request,
                     "Draft saved; only you can see it."
@@ -254,18 +264,17 @@ def edit_draft_view(request: HttpRequest, report_id: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             submit = "submit" in request.POST
-            try:
-                services.update_draft(
+            saved, status = _save_report(
+                form,
+                lambda: services.update_draft(
                     report,
                     form.report_input(),
                     uploads=uploads_of(form.cleaned_data["attachments"]),
                     submit=submit,
                     request=request,
-                )
-            except (services.DisclosureError, AttachmentRefused) as error:
-                _submission_error(form, error)
-                status = 429 if isinstance(error, services.RateLimited) else 400
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(
                     request, f"Report #{report.pk} is submitted." if submit else "Draft saved."
                 )

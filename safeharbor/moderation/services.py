@@ -68,6 +68,18 @@ def _load_categories() -> dict[str, PolicyCategory]:
     return {category.slug: category for category in active_categories()}
 
 
+def _apply_changes(instance: Any, changes: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set the fields that differ; returns {field: [before, after]} for the audit row."""
+    changed = {
+        name: [getattr(instance, name), value]
+        for name, value in changes.items()
+        if getattr(instance, name) != value
+    }
+    for name, (_, value) in changed.items():
+        setattr(instance, name, value)
+    return changed
+
+
 def update_policy_category(
     category: PolicyCategory,
     changes: dict[str, Any],
@@ -77,15 +89,9 @@ def update_policy_category(
 ) -> PolicyCategory:
     """Change a category's editable fields; the audit row records before and after."""
     with transaction.atomic():
-        changed = {
-            name: [getattr(category, name), value]
-            for name, value in changes.items()
-            if getattr(category, name) != value
-        }
+        changed = _apply_changes(category, changes)
         if not changed:
             return category
-        for name, (_, value) in changed.items():
-            setattr(category, name, value)
         category.updated_at = timezone.now()
         category.save()
         record_audit(
@@ -666,13 +672,7 @@ def update_moderation_settings(
 ) -> ModerationSettings:
     with transaction.atomic():
         current = current_settings()
-        changed = {
-            name: [getattr(current, name), value]
-            for name, value in changes.items()
-            if getattr(current, name) != value
-        }
-        for name, value in changes.items():
-            setattr(current, name, value)
+        changed = _apply_changes(current, changes)
         current.updated_at = timezone.now()
         current.save()
         record_audit(
