@@ -16,6 +16,7 @@ from safeharbor.accounts.api import router as accounts_router
 from safeharbor.core.api import router as core_router
 from safeharbor.core.problems import PROBLEM_CONTENT_TYPE, Problem, problem_document
 from safeharbor.disclosure.api import router as disclosure_router
+from safeharbor.hashmatch.api import router as hashmatch_router
 from safeharbor.moderation.api import router as moderation_router
 from safeharbor.passwords.api import router as passwords_router
 from safeharbor.safety.api import router as safety_router
@@ -117,3 +118,4 @@ api.add_router("", safety_router)
 api.add_router("", interventions_router)
 api.add_router("", moderation_router)
 api.add_router("", disclosure_router)
+api.add_router("", hashmatch_router)

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "safeharbor.safety",
     "safeharbor.moderation",
     "safeharbor.disclosure",
+    "safeharbor.hashmatch",
 ]
 
 MIDDLEWARE = [

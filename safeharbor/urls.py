@@ -17,6 +17,7 @@ urlpatterns = [
     path("passwords/", include("safeharbor.passwords.urls")),
     path("safety/", include("safeharbor.safety.urls")),
     path("moderation/", include("safeharbor.moderation.urls")),
+    path("hashes/", include("safeharbor.hashmatch.urls")),
     path("security/", include("safeharbor.disclosure.urls")),
     path(".well-known/", include("safeharbor.disclosure.well_known_urls")),
     path("range/<str:prefix>", range_view, name="pwned_range"),

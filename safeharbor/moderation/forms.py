@@ -227,7 +227,9 @@ class DecisionForm(forms.Form):
         if case is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "policy": case.category.slug,
-                "automated_detection": case.reports.filter(source=ReportSource.AUTOMATED).exists(),
+                "automated_detection": case.reports.filter(
+                    source__in=[ReportSource.AUTOMATED, ReportSource.HASH_MATCH]
+                ).exists(),
             }
         super().__init__(*args, **kwargs)
         field = self.fields["policy"]

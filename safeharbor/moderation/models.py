@@ -237,6 +237,7 @@ class ReportSource(models.TextChoices):
     USER = "user", "User"
     TRUSTED_FLAGGER = "trusted_flagger", "Trusted flagger"
     AUTOMATED = "automated", "Automated detection"
+    HASH_MATCH = "hash_match", "Known-content hash match"
 
 
 class ReportChannel(models.TextChoices):

@@ -3,7 +3,9 @@
     priority now = severity + reporter trust + reporters + reach + hours waiting
 
     severity        tier 1: 60, tier 2: 40, tier 3: 20, tier 4: 0
-    reporter trust  the most trusted report: trusted flagger 15, automated detection 10, user 0
+    reporter trust  the most trusted report: a known-content hash match 100 (a bank's hash
+                    matched: always above any unmatched case of its tier and the tiers below),
+                    trusted flagger 15, automated detection 10, user 0
     reporters       5 x log2(distinct reporters), at most 15 (1: 0, 2: 5, 4: 10, 8+: 15)
     reach           3 x log10(1 + views), at most 15 (the largest `views` in any report's metadata)
     age             1 point per hour since the case opened
@@ -20,7 +22,7 @@ import math
 from datetime import datetime
 
 SEVERITY_POINTS = {1: 60, 2: 40, 3: 20, 4: 0}
-TRUST_POINTS = {"trusted_flagger": 15, "automated": 10, "user": 0}
+TRUST_POINTS = {"hash_match": 100, "trusted_flagger": 15, "automated": 10, "user": 0}
 MAX_REPORTER_POINTS = 15
 MAX_REACH_POINTS = 15
 

@@ -52,7 +52,12 @@ def test_figures_count_reports_decisions_and_time_to_action(history) -> None:
     figures = moderation_figures(history - timedelta(hours=1), history + timedelta(days=1))
     assert figures.reports_total == 4
     assert figures.reports_by_category == {"spam": 3, "hate": 1}
-    assert figures.reports_by_source == {"user": 2, "automated": 1, "trusted_flagger": 1}
+    assert figures.reports_by_source == {
+        "user": 2,
+        "automated": 1,
+        "trusted_flagger": 1,
+        "hash_match": 0,
+    }
     assert figures.decisions_total == 3
     assert figures.decisions_by_action == {"remove": 1, "label": 1, "no_violation": 1}
     assert figures.decisions_by_automation == {"AUTOMATED_DECISION_NOT_AUTOMATED": 3}

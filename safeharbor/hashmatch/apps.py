@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class HashmatchConfig(AppConfig):
+    name = "safeharbor.hashmatch"
+    label = "hashmatch"
+    verbose_name = "Media hash matching"
+    api_scopes = {
+        "media:hash": "Hash media (PDQ, MD5, SHA-256) without matching it.",
+        "media:match": "Match media or hashes against the enabled hash banks.",
+    }
+    role_permissions: dict[str, list[str]] = {
+        "child-safety": ["hashmatch.view_hashbank", "hashmatch.view_hashmatch"],
+        "admin": [
+            "hashmatch.view_hashbank",
+            "hashmatch.manage_banks",
+            "hashmatch.view_hashmatch",
+        ],
+    }
