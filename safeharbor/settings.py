@@ -8,6 +8,8 @@ Profiles (SAFEHARBOR_ENV):
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 import zoneinfo
@@ -74,6 +76,28 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _media_key() -> bytes | None:
+    """The AES-256 key of media kept as evidence for a case (hash matching). Without it the key
+    is derived from the secret key, so rotating the secret key would make kept media unreadable:
+    production installs that keep media should set their own and back it up."""
+    configured = env_optional("SAFEHARBOR_MEDIA_KEY")
+    if not configured:
+        return None
+    try:
+        key = base64.urlsafe_b64decode(configured.strip() + "=" * (-len(configured.strip()) % 4))
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise ConfigurationError(
+            "SAFEHARBOR_MEDIA_KEY must be 32 bytes in URL-safe base64; generate one with: python "
+            "-c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+        )
+    return key
+
+
+SAFEHARBOR_MEDIA_KEY = _media_key()
 
 ALLOWED_HOSTS = env_list(
     "SAFEHARBOR_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
