@@ -44,6 +44,8 @@ bench: $(VENV)/.dev-installed
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.vdp_duplicates --full
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.report_intake --full
 	SAFEHARBOR_ENV=test $(BIN)/python -m bench.queue_claim --full
+	SAFEHARBOR_ENV=test $(BIN)/python -m bench.pdq_index --full
+	SAFEHARBOR_ENV=test $(BIN)/python -m bench.pdq_hashing --full
 
 clean:
 	rm -rf $(VENV) var artifacts

@@ -70,6 +70,11 @@ def _items() -> list[NavItem]:
             permission="moderation.view_transparency_figures",
         ),
         NavItem(
+            _("Hash banks"),
+            reverse("hashmatch:bank_list"),
+            permission="hashmatch.view_hashbank",
+        ),
+        NavItem(
             _("Webhooks"), reverse("core:webhook_list"), permission="core.replay_webhookdelivery"
         ),
         NavItem(_("Security"), reverse("accounts:security")),

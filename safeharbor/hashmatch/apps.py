@@ -10,7 +10,14 @@ class HashmatchConfig(AppConfig):
         "media:match": "Match media or hashes against the enabled hash banks.",
     }
     role_permissions: dict[str, list[str]] = {
-        "child-safety": ["hashmatch.view_hashbank", "hashmatch.view_hashmatch"],
+        # Moderators may add the media of a case they may see to a bank of a category they may
+        # see (access.py checks both); they do not browse banks or matches.
+        "moderator": ["hashmatch.add_bankentry"],
+        "child-safety": [
+            "hashmatch.view_hashbank",
+            "hashmatch.view_hashmatch",
+            "hashmatch.add_bankentry",
+        ],
         "admin": [
             "hashmatch.view_hashbank",
             "hashmatch.manage_banks",

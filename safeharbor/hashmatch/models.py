@@ -75,7 +75,11 @@ class BankEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bank", "value"], name="hashmatch_entry_unique_value")
         ]
-        indexes = [models.Index(fields=["signal_type", "value"], name="hashmatch_entry_lookup")]
+        indexes = [
+            models.Index(fields=["signal_type", "value"], name="hashmatch_entry_lookup"),
+            # Workers re-read recently added entries (see matching.PdqMatcher.refresh).
+            models.Index(fields=["signal_type", "added_at"], name="hashmatch_entry_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.signal_type}:{self.value}"
